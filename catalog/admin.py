@@ -1,0 +1,132 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, JSON
+
+from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
+from catalog.resources import PracticeResource, ToolResource
+
+
+class LifecyclePhaseInline(admin.TabularInline):
+    model = LifecyclePhase
+    fields = ["order", "name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    extra = 0
+    show_change_link = True
+
+
+class PracticeInline(admin.StackedInline):
+    model = Practice
+    fields = [("order", "name", "slug"), "description", "done_well", "hindrances"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["hindrances"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Discipline)
+class DisciplineAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order", "audience"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [LifecyclePhaseInline]
+
+
+@admin.register(LifecyclePhase)
+class LifecyclePhaseAdmin(admin.ModelAdmin):
+    list_display = ["name", "discipline", "order", "slug", "practice_count"]
+    list_filter = ["discipline"]
+    list_select_related = ["discipline"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PracticeInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LifecyclePhase]:
+        return super().get_queryset(request).annotate(practice_total=Count("practices"))
+
+    @admin.display(description="practices", ordering="practice_total")
+    def practice_count(self, phase: Any) -> int:
+        return phase.practice_total
+
+
+@admin.register(Hindrance)
+class HindranceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class ToolInline(admin.TabularInline):
+    model = Tool.practices.through
+    verbose_name = "supporting tool"
+    verbose_name_plural = "supporting tools"
+    autocomplete_fields = ["tool"]
+    extra = 0
+
+
+@admin.register(Practice)
+class PracticeAdmin(ImportExportModelAdmin):
+    formats = [CSV, JSON]
+    resource_classes = [PracticeResource]
+    list_display = ["name", "phase", "order", "slug"]
+    list_filter = ["phase__discipline", "phase", "hindrances"]
+    list_select_related = ["phase__discipline"]
+    search_fields = ["name", "slug", "description", "done_well"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["phase", "hindrances"]
+    inlines = [ToolInline]
+
+
+class ToolAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tool
+        fields = [
+            "name",
+            "slug",
+            "vendor",
+            "homepage",
+            "description",
+            "licence",
+            "delivery",
+            "ring",
+            "min_maturity",
+            "disciplines",
+            "practices",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        disciplines = cleaned.get("disciplines")
+        practices = cleaned.get("practices")
+        if disciplines is not None and practices is not None:
+            outside = Tool.practices_outside_disciplines(
+                practices.select_related("phase"), disciplines
+            )
+            if outside:
+                self.add_error(
+                    "practices",
+                    "These practices belong to a discipline the tool is not linked to: "
+                    + ", ".join(outside),
+                )
+        return cleaned
+
+
+@admin.register(Tool)
+class ToolAdmin(ImportExportModelAdmin):
+    formats = [CSV, JSON]
+    form = ToolAdminForm
+    resource_classes = [ToolResource]
+    list_display = ["name", "vendor", "licence", "delivery", "ring", "min_maturity"]
+    list_filter = ["ring", "licence", "delivery", "min_maturity", "disciplines"]
+    search_fields = ["name", "slug", "vendor", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["disciplines", "practices"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "vendor", "homepage", "description"]}),
+        ("Classification", {"fields": ["licence", "delivery", "ring", "min_maturity"]}),
+        ("Supports", {"fields": ["disciplines", "practices"]}),
+    ]

@@ -1,0 +1,175 @@
+"""The practice and tool catalogue: what mature DevOps, MLOps and AIOps look like.
+
+Slugs are the stable public identifiers (and natural keys) of every catalogue row, so
+fixtures, the API and imports refer to rows by slug, never by database id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class MaturityLevel(models.IntegerChoices):
+    """A generic five-step maturity scale shared by the catalogue."""
+
+    INITIAL = 1, "1 - Initial"
+    REPEATABLE = 2, "2 - Repeatable"
+    DEFINED = 3, "3 - Defined"
+    MANAGED = 4, "4 - Managed"
+    OPTIMISING = 5, "5 - Optimising"
+
+
+class SlugManager(models.Manager):
+    def get_by_natural_key(self, slug: str) -> models.Model:
+        return self.get(slug=slug)
+
+
+class CatalogueModel(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class Discipline(CatalogueModel):
+    audience = models.CharField(
+        max_length=200, blank=True, help_text="The people who practise this discipline day to day."
+    )
+    order = models.PositiveSmallIntegerField(default=1, help_text="Position in lists.")
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+
+class LifecyclePhase(CatalogueModel):
+    discipline = models.ForeignKey(Discipline, on_delete=models.PROTECT, related_name="phases")
+    order = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)],
+        help_text="Position of the phase in the discipline's lifecycle, starting at 1.",
+    )
+
+    class Meta:
+        ordering = ["discipline__order", "order"]
+        verbose_name = "lifecycle phase"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["discipline", "order"], name="phase_unique_order_per_discipline"
+            ),
+            models.CheckConstraint(condition=Q(order__gte=1), name="phase_order_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.discipline.name} / {self.name}"
+
+
+class Hindrance(CatalogueModel):
+    order = models.PositiveSmallIntegerField(
+        default=1, help_text="Position in lists (the order the survey reported them)."
+    )
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+
+class Practice(CatalogueModel):
+    phase = models.ForeignKey(LifecyclePhase, on_delete=models.PROTECT, related_name="practices")
+    order = models.PositiveSmallIntegerField(
+        default=1, help_text="Position of the practice within its phase."
+    )
+    done_well = models.TextField(
+        "done well looks like", blank=True, help_text="What an organisation that masters it shows."
+    )
+    hindrances = models.ManyToManyField(
+        Hindrance,
+        blank=True,
+        related_name="practices",
+        help_text="The hindrances that adopting this practice helps to overcome.",
+    )
+
+    class Meta:
+        ordering = ["phase__discipline__order", "phase__order", "order", "slug"]
+
+    @property
+    def discipline(self) -> Discipline:
+        return self.phase.discipline
+
+
+class Tool(CatalogueModel):
+    class Licence(models.TextChoices):
+        OPEN_SOURCE = "open_source", "Open source"
+        COMMERCIAL = "commercial", "Commercial"
+
+    class Delivery(models.TextChoices):
+        SAAS = "saas", "SaaS"
+        SELF_HOSTED = "self_hosted", "Self-hosted"
+        MANAGED_CLOUD = "managed_cloud", "Managed cloud service"
+
+    class Ring(models.TextChoices):
+        # Ordered from "use it" to "avoid it", as in a technology radar.
+        ADOPT = "adopt", "Adopt"
+        TRIAL = "trial", "Trial"
+        ASSESS = "assess", "Assess"
+        HOLD = "hold", "Hold"
+
+    vendor = models.CharField(max_length=120, blank=True)
+    homepage = models.URLField(blank=True)
+    licence = models.CharField(max_length=20, choices=Licence.choices)
+    delivery = models.CharField(max_length=20, choices=Delivery.choices)
+    ring = models.CharField(
+        "adoption ring", max_length=10, choices=Ring.choices, default=Ring.ASSESS
+    )
+    min_maturity = models.PositiveSmallIntegerField(
+        "pays off from maturity level",
+        choices=MaturityLevel.choices,
+        default=MaturityLevel.INITIAL,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="The lowest maturity level at which adopting the tool is worth its cost.",
+    )
+    disciplines = models.ManyToManyField(Discipline, related_name="tools")
+    practices = models.ManyToManyField(Practice, blank=True, related_name="tools")
+
+    class Meta:
+        ordering = ["name", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(licence__in=["open_source", "commercial"]), name="tool_licence_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery__in=["saas", "self_hosted", "managed_cloud"]),
+                name="tool_delivery_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ring__in=["adopt", "trial", "assess", "hold"]), name="tool_ring_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_maturity__gte=1, min_maturity__lte=5),
+                name="tool_min_maturity_range",
+            ),
+        ]
+
+    @staticmethod
+    def practices_outside_disciplines(
+        practices: Iterable[Practice], disciplines: Iterable[Discipline]
+    ) -> list[str]:
+        """Slugs of practices whose discipline the tool does not claim to support.
+
+        The one rule tying a tool's two links together; admin forms and imports both call it.
+        """
+        allowed = {discipline.pk for discipline in disciplines}
+        return sorted(
+            practice.slug for practice in practices if practice.phase.discipline_id not in allowed
+        )

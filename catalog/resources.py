@@ -1,0 +1,115 @@
+"""Import/export definitions for the catalogue (CSV, JSON, ... via django-import-export).
+
+Rows are matched by slug; related rows are named by slug, several separated by commas.
+An import runs in one transaction: a single bad row rolls the whole file back.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from import_export import fields, resources, widgets
+
+from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
+
+
+class StrictManyToManyWidget(widgets.ManyToManyWidget):
+    """Like ManyToManyWidget, but an unknown slug is an error instead of being dropped."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        if not value:
+            return self.model.objects.none()
+        wanted = [item.strip() for item in str(value).split(self.separator) if item.strip()]
+        found = self.model.objects.filter(**{f"{self.field}__in": wanted})
+        missing = sorted(set(wanted) - {getattr(obj, self.field) for obj in found})
+        if missing:
+            raise ValueError(
+                f"unknown {self.model._meta.verbose_name} slug(s): {', '.join(missing)}"
+            )
+        return found
+
+
+class StrictForeignKeyWidget(widgets.ForeignKeyWidget):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        if not value:
+            return None
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(f"unknown {self.model._meta.verbose_name} slug: {value}") from None
+
+
+def _slug_list(model: type[Model], column: str) -> fields.Field:
+    return fields.Field(
+        attribute=column, column_name=column, widget=StrictManyToManyWidget(model, field="slug")
+    )
+
+
+class AllOrNothingResource(resources.ModelResource):
+    """A resource whose import keeps nothing when any row is invalid or fails.
+
+    django-import-export rolls back on row errors, but keeps valid rows beside rows that
+    fail validation unless asked not to; catalogue managers expect all or nothing.
+    """
+
+    def import_data(self, dataset: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("rollback_on_validation_errors", True)
+        kwargs.setdefault("use_transactions", True)
+        return super().import_data(dataset, **kwargs)
+
+
+class PracticeResource(AllOrNothingResource):
+    phase = fields.Field(
+        attribute="phase",
+        column_name="phase",
+        widget=StrictForeignKeyWidget(LifecyclePhase, field="slug"),
+    )
+    hindrances = _slug_list(Hindrance, "hindrances")
+
+    class Meta:
+        model = Practice
+        import_id_fields = ["slug"]
+        fields = ["slug", "name", "phase", "order", "description", "done_well", "hindrances"]
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = True
+
+
+class ToolResource(AllOrNothingResource):
+    disciplines = _slug_list(Discipline, "disciplines")
+    practices = _slug_list(Practice, "practices")
+
+    class Meta:
+        model = Tool
+        import_id_fields = ["slug"]
+        fields = [
+            "slug",
+            "name",
+            "vendor",
+            "homepage",
+            "licence",
+            "delivery",
+            "ring",
+            "min_maturity",
+            "description",
+            "disciplines",
+            "practices",
+        ]
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = True
+
+    def import_instance(self, instance: Tool, row: Any, **kwargs: Any) -> None:
+        super().import_instance(instance, row, **kwargs)
+        try:
+            disciplines = self.fields["disciplines"].clean(row)
+            practices = self.fields["practices"].clean(row).select_related("phase")
+        except ValueError:
+            return  # the field itself reports the unknown slug
+        if not disciplines:
+            raise ValidationError({"disciplines": "a tool supports at least one discipline"})
+        outside = Tool.practices_outside_disciplines(practices, disciplines)
+        if outside:
+            raise ValidationError(
+                {"practices": f"not in the tool's disciplines: {', '.join(outside)}"}
+            )

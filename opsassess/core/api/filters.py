@@ -1,0 +1,87 @@
+"""Query-parameter handling that refuses what it does not understand.
+
+A sync client that misspells a filter must get a 400, not the whole table: by default
+django-filter and DRF ignore unknown parameters, blank values and unknown ordering fields.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+# Parameters every endpoint understands regardless of its filters.
+GLOBAL_PARAMETERS = frozenset({"page", "page_size", "format"})
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    def filter_queryset(
+        self, request: Request, queryset: QuerySet[Any], view: Any
+    ) -> QuerySet[Any]:
+        self._reject_unknown_and_blank(request, queryset, view)
+        return super().filter_queryset(request, queryset, view)
+
+    def _reject_unknown_and_blank(
+        self, request: Request, queryset: QuerySet[Any], view: Any
+    ) -> None:
+        allowed = set(GLOBAL_PARAMETERS)
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            allowed.update(filterset_class.base_filters)
+        if getattr(view, "search_fields", None):
+            allowed.add(api_settings.SEARCH_PARAM)
+        if getattr(view, "ordering_fields", None):
+            allowed.add(api_settings.ORDERING_PARAM)
+        allowed.update(getattr(view, "extra_query_parameters", ()))
+
+        errors: dict[str, list[str]] = {}
+        for name in request.query_params:
+            if name not in allowed:
+                errors[name] = [
+                    "Unknown query parameter. Allowed: " + ", ".join(sorted(allowed)) + "."
+                ]
+            elif any(value.strip() == "" for value in request.query_params.getlist(name)):
+                errors[name] = ["This parameter may not be blank."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class StrictSearchFilter(filters.SearchFilter):
+    search_description = "Case-insensitive search in names and descriptions."
+
+
+class StrictOrderingFilter(filters.OrderingFilter):
+    """Ordering that answers 400 for a field it cannot order by instead of ignoring it."""
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            requested = [param.strip() for param in params.split(",")]
+            valid = {
+                item[0] for item in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            unknown = [term for term in requested if term.lstrip("-") not in valid]
+            if unknown:
+                raise ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"Cannot order by {', '.join(unknown)}. "
+                            f"Allowed: {', '.join(sorted(valid))} (prefix '-' to reverse)."
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        fields = getattr(view, "ordering_fields", None)
+        if fields and fields != "__all__":
+            for parameter in parameters:
+                parameter["description"] = (
+                    f"Sort by {', '.join(fields)}; comma separated, prefix '-' to reverse. "
+                    "Anything else is a 400."
+                )
+        return parameters

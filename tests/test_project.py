@@ -1,0 +1,113 @@
+"""Settings, error pages, the OpenAPI contract and the demo user."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'])",
+        ],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "opsassess.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_default_settings_use_sqlite_with_debug_off() -> None:
+    result = load_settings()
+    assert result.returncode == 0, result.stderr
+    debug, engine, name = result.stdout.split()
+    assert (debug, engine) == ("False", "django.db.backends.sqlite3")
+    assert name.endswith("db.sqlite3")
+
+
+def test_a_postgres_url_selects_postgresql() -> None:
+    result = load_settings(DATABASE_URL="postgres://u:p@db.internal:5432/ops")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[1:] == ["django.db.backends.postgresql", "ops"]
+
+
+def test_production_without_a_secret_key_refuses_to_start() -> None:
+    result = load_settings(DJANGO_ENV="production", DJANGO_ALLOWED_HOSTS="ops.example.com")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_debug() -> None:
+    result = load_settings(DJANGO_ENV="production", DJANGO_SECRET_KEY="x" * 50, DJANGO_DEBUG="true")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be off" in result.stderr
+
+
+def test_a_misspelt_boolean_is_a_start_up_error() -> None:
+    result = load_settings(DJANGO_DEBUG="ture")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be one of" in result.stderr
+
+
+@pytest.mark.django_db
+def test_openapi_schema_validates_without_warnings() -> None:
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", os.devnull)
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_served_without_a_cdn(api_client: APIClient) -> None:
+    schema = api_client.get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    assert "/api/v1/tools/{slug}/" in schema.json()["paths"]
+    docs = api_client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn" not in html.lower()
+
+
+@pytest.mark.django_db
+def test_unknown_api_path_is_a_json_404(api_client: APIClient) -> None:
+    response = api_client.get("/api/v2/nothing/")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_demo_superuser_takes_the_password_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPSASSESS_DEMO_PASSWORD", "correct-horse-battery")
+    call_command("ensure_demo_superuser")
+    user = User.objects.get(username="admin")
+    assert user.is_superuser and user.check_password("correct-horse-battery")
+    assert "correct-horse-battery" not in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_demo_superuser_password_is_generated_and_printed_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("OPSASSESS_DEMO_PASSWORD", raising=False)
+    call_command("ensure_demo_superuser")
+    first = capsys.readouterr().out
+    password = first.split("password: ")[1].split()[0]
+    assert User.objects.get(username="admin").check_password(password)
+    call_command("ensure_demo_superuser")
+    second = capsys.readouterr().out
+    assert password not in second
+    assert "already exists" in second
+    assert User.objects.filter(username="admin").count() == 1
