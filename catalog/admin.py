@@ -82,6 +82,8 @@ class PracticeAdmin(ImportExportModelAdmin):
 
 
 class ToolAdminForm(forms.ModelForm):
+    homepage = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = Tool
         fields = [

@@ -147,9 +147,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
-# Django 6 makes https the default scheme of URL form fields; opt in now.
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 REST_FRAMEWORK = {
