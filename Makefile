@@ -21,7 +21,9 @@ seed: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) loaddata catalog
+	$(MANAGE) import_questionnaire fixtures/questionnaires/*.yaml
 	$(MANAGE) ensure_demo_superuser
+	$(MANAGE) ensure_demo_organisation
 
 run: seed
 	@echo "opsassess on http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/ as 'admin')"

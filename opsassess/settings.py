@@ -4,6 +4,7 @@ DJANGO_ENV=production switches on the production rules: a secret key must be giv
 DEBUG can't be switched on, and cookies and transport are locked down.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "import_export",
+    "knox",
     "opsassess.core",
     "catalog",
     "assessments",
@@ -151,6 +153,7 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -170,7 +173,10 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}
+DRF_STANDARDIZED_ERRORS = {
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    "EXCEPTION_HANDLER_CLASS": "opsassess.core.api.errors.ApiExceptionHandler",
+}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "opsassess API",
@@ -198,6 +204,12 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
     ],
+}
+
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("OPSASSESS_TOKEN_TTL_HOURS", default=10)),
+    "AUTO_REFRESH": True,
+    "TOKEN_LIMIT_PER_USER": 20,
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

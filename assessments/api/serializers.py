@@ -1,0 +1,220 @@
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from assessments.models import Answer, Assessment, Membership, Organisation, Questionnaire
+from assessments.services import AnswerInput
+
+MAX_ANSWERS_PER_REQUEST = 500
+MAX_CHOICES_PER_ANSWER = 50
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(allow_null=True)
+
+
+class VersionSummarySerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    changelog = serializers.CharField()
+
+
+class QuestionnaireSerializer(serializers.ModelSerializer):
+    latest_version = serializers.SerializerMethodField()
+    versions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Questionnaire
+        fields = ["slug", "name", "description", "latest_version", "versions"]
+
+    @extend_schema_field(VersionSummarySerializer)
+    def get_latest_version(self, questionnaire: Questionnaire) -> dict[str, Any]:
+        return VersionSummarySerializer(questionnaire.published_versions[0]).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_versions(self, questionnaire: Questionnaire) -> list[int]:
+        return [version.number for version in questionnaire.published_versions]
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField(help_text="Your role in the organisation.")
+
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name", "created_at", "role"]
+        read_only_fields = ["created_at"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Membership.Role.choices))
+    def get_role(self, organisation: Organisation) -> str | None:
+        return getattr(organisation, "my_role", None)
+
+
+class OrganisationCreateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name"]
+
+
+class ProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    required = serializers.IntegerField()
+    missing_required = serializers.ListField(child=serializers.CharField())
+    complete = serializers.BooleanField()
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    question = serializers.CharField(source="question.key")
+
+    class Meta:
+        model = Answer
+        fields = [
+            "question",
+            "choices",
+            "number",
+            "not_applicable",
+            "comment",
+            "evidence_url",
+            "updated_at",
+        ]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    questionnaire = serializers.CharField(source="version.questionnaire.slug", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    created_by = serializers.CharField(source="created_by.get_username", read_only=True)
+    level = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "organisation",
+            "questionnaire",
+            "version",
+            "title",
+            "status",
+            "level",
+            "copied_from",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_level(self, assessment: Assessment) -> str | None:
+        """The level reached, once submitted."""
+        result = getattr(assessment, "result", None) if assessment.is_submitted else None
+        return result.level_name if result else None
+
+
+class AssessmentDetailSerializer(AssessmentSerializer):
+    progress = ProgressSerializer(read_only=True)
+    answers = AnswerSerializer(many=True, read_only=True, source="answer_rows")
+
+    class Meta(AssessmentSerializer.Meta):
+        fields = [*AssessmentSerializer.Meta.fields, "progress", "answers"]
+        read_only_fields = fields
+
+
+class AssessmentCreateSerializer(serializers.Serializer):
+    organisation = serializers.SlugField(help_text="Slug of an organisation you can edit.")
+    questionnaire = serializers.SlugField(help_text="Slug of a questionnaire.")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="Published version number (default: the latest)."
+    )
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=80, help_text="The question's key.")
+    choices = serializers.ListField(
+        child=serializers.CharField(max_length=80),
+        max_length=MAX_CHOICES_PER_ANSWER,
+        required=False,
+        help_text="Choice keys (one for single choice and yes/no; yes/no keys are yes, no).",
+    )
+    number = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        required=False,
+        allow_null=True,
+        help_text="For scale, number and percentage questions.",
+    )
+    not_applicable = serializers.BooleanField(required=False)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    evidence_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class AnswersUpdateSerializer(serializers.Serializer):
+    answers = AnswerInputSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=MAX_ANSWERS_PER_REQUEST,
+        help_text=f"1 to {MAX_ANSWERS_PER_REQUEST} answers, each for a different question. "
+        "Fields left out keep their saved value.",
+    )
+
+    def answer_inputs(self) -> list[AnswerInput]:
+        return [
+            AnswerInput(
+                question=item["question"],
+                choices=tuple(item.get("choices", ())),
+                number=item.get("number"),
+                not_applicable=item.get("not_applicable", False),
+                comment=item.get("comment", ""),
+                evidence_url=item.get("evidence_url", ""),
+                fields=frozenset(item),
+            )
+            for item in self.validated_data["answers"]
+        ]
+
+
+class AnswersResponseSerializer(serializers.Serializer):
+    progress = ProgressSerializer()
+    answers = AnswerSerializer(many=True)
+
+
+class CopyResponseSerializer(serializers.Serializer):
+    assessment = AssessmentDetailSerializer()
+    dropped_answers = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField())
+    )
+
+
+def decimal_or_none(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+class ConflictErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="submitted, incomplete, not_submitted, ...")
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ConflictResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["client_error"])
+    errors = ConflictErrorSerializer(many=True)
+    missing_required = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="On submit: keys of the required questions still unanswered.",
+    )

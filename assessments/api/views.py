@@ -1,0 +1,343 @@
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db.models import OuterRef, QuerySet, Subquery
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from knox.models import AuthToken
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments import selectors, services
+from assessments.api import serializers
+from assessments.models import Assessment, Membership, Questionnaire, QuestionnaireVersion
+
+CONFLICT = serializers.ConflictResponseSerializer
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list[Any] = []
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return "Token"
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Get an API token",
+        request=serializers.TokenRequestSerializer,
+        responses={200: serializers.TokenResponseSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = serializers.TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request=request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed("Unknown username or wrong password.")
+        instance, token = AuthToken.objects.create(user)
+        return Response({"token": token, "expiry": instance.expiry})
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["questionnaires"], summary="List published questionnaires"),
+    retrieve=extend_schema(
+        tags=["questionnaires"],
+        summary="A questionnaire version's full tree",
+        description="The whole tree needed to render a form, in the questionnaire format "
+        "(docs/questionnaire-format.md): levels, then the root section whose children are "
+        "sections (they have `children`) or questions.",
+        parameters=[
+            OpenApiParameter(
+                "version", int, description="Published version number (default: the latest)."
+            )
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    ),
+)
+class QuestionnaireViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = serializers.QuestionnaireSerializer
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "slug"]
+    ordering = ["name", "slug"]
+    extra_query_parameters = ["version"]
+
+    def get_queryset(self) -> QuerySet[Questionnaire]:
+        return selectors.questionnaire_list()
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        questionnaire = self.get_object()
+        raw = request.query_params.get("version")
+        versions = questionnaire.published_versions
+        if raw is not None:
+            if not raw.isdigit():
+                raise exceptions.ValidationError({"version": ["Must be a version number."]})
+            versions = [v for v in versions if v.number == int(raw)]
+            if not versions:
+                raise exceptions.NotFound(f"'{questionnaire.slug}' has no published version {raw}.")
+        version = versions[0]
+        version.questionnaire = questionnaire
+        document = selectors.questionnaire_document(selectors.version_tree(version))
+        document["published_at"] = version.published_at
+        return Response(document)
+
+
+def _membership(request: Request, organisation_id: int) -> Membership | None:
+    return Membership.objects.filter(user=request.user, organisation_id=organisation_id).first()
+
+
+class AssessmentFilter(filters.FilterSet):
+    organisation = filters.CharFilter(
+        field_name="organisation__slug", help_text="Organisation slug."
+    )
+    questionnaire = filters.CharFilter(
+        field_name="version__questionnaire__slug", help_text="Questionnaire slug."
+    )
+    status = filters.ChoiceFilter(choices=Assessment.Status.choices)
+
+    class Meta:
+        model = Assessment
+        fields = ["organisation", "questionnaire", "status"]
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["assessments"], summary="Assessments of your organisations"),
+    retrieve=extend_schema(
+        tags=["assessments"], summary="One assessment with its progress and answers"
+    ),
+    create=extend_schema(
+        tags=["assessments"],
+        summary="Start an assessment",
+        request=serializers.AssessmentCreateSerializer,
+        responses={201: serializers.AssessmentDetailSerializer},
+    ),
+    destroy=extend_schema(
+        tags=["assessments"],
+        summary="Delete a draft assessment",
+        responses={204: None, 409: serializers.ConflictResponseSerializer},
+    ),
+)
+class AssessmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_class = AssessmentFilter
+    ordering_fields = ["created_at", "updated_at", "submitted_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        if getattr(self, "swagger_fake_view", False):
+            return Assessment.objects.none()
+        return selectors.assessments_for(self.request.user).select_related("result")
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "list":
+            return serializers.AssessmentSerializer
+        return serializers.AssessmentDetailSerializer
+
+    def _editable(self) -> Assessment:
+        assessment = self.get_object()
+        membership = _membership(self.request, assessment.organisation_id)
+        if membership is None or not membership.can_edit:
+            raise exceptions.PermissionDenied("Viewers can read this assessment but not change it.")
+        return assessment
+
+    def _detail(self, assessment: Assessment) -> dict[str, Any]:
+        tree = selectors.version_tree(assessment.version)
+        answers = selectors.answers_by_key(assessment)
+        assessment.progress = selectors.progress(tree, answers)  # type: ignore[attr-defined]
+        order = {question.key: index for index, question in enumerate(tree.questions_in_order())}
+        assessment.answer_rows = sorted(  # type: ignore[attr-defined]
+            answers.values(), key=lambda answer: order.get(answer.question.key, 0)
+        )
+        return serializers.AssessmentDetailSerializer(
+            assessment, context=self.get_serializer_context()
+        ).data
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self._detail(self.get_object()))
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = serializers.AssessmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        membership = (
+            Membership.objects.filter(user=request.user, organisation__slug=data["organisation"])
+            .select_related("organisation")
+            .first()
+        )
+        if membership is None or not membership.can_edit:
+            # The same answer for foreign and unknown organisations: slugs don't leak.
+            raise exceptions.ValidationError(
+                {"organisation": [f"No organisation '{data['organisation']}' you can edit."]}
+            )
+        versions = QuestionnaireVersion.objects.filter(
+            questionnaire__slug=data["questionnaire"],
+            status=QuestionnaireVersion.Status.PUBLISHED,
+        ).order_by("-number")
+        if "version" in data:
+            versions = versions.filter(number=data["version"])
+        version = versions.first()
+        if version is None:
+            field = "version" if "version" in data else "questionnaire"
+            raise exceptions.ValidationError(
+                {
+                    field: [
+                        f"No published questionnaire '{data['questionnaire']}'"
+                        + (f" version {data['version']}." if "version" in data else ".")
+                    ]
+                }
+            )
+        assessment = services.assessment_create(
+            organisation=membership.organisation,
+            version=version,
+            user=request.user,
+            title=data["title"],
+        )
+        return Response(self._detail(assessment), status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        assessment = self._editable()
+        if assessment.is_submitted:
+            raise services.Conflict(
+                "A submitted assessment is part of the organisation's history and is kept.",
+                code="submitted",
+            )
+        assessment.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["GET"],
+        tags=["assessments"],
+        summary="Answers saved so far, with progress",
+        responses={200: serializers.AnswersResponseSerializer},
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        tags=["assessments"],
+        summary="Save answers (upsert, partial saves allowed)",
+        description="All answers in the request are saved, or none: an invalid answer gets a "
+        "400 naming it (`answers.<index>...`) and nothing changes. A submitted assessment "
+        "answers 409.",
+        request=serializers.AnswersUpdateSerializer,
+        responses={200: serializers.AnswersResponseSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["get", "patch"], filter_backends=[])
+    def answers(self, request: Request, pk: str | None = None) -> Response:
+        if request.method == "PATCH":
+            assessment = self._editable()
+            serializer = serializers.AnswersUpdateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.assessment_save_answers(
+                assessment=assessment, answers=serializer.answer_inputs(), user=request.user
+            )
+        else:
+            assessment = self.get_object()
+        detail = self._detail(assessment)
+        return Response({"progress": detail["progress"], "answers": detail["answers"]})
+
+    @extend_schema(
+        tags=["assessments"],
+        summary="Submit: score the answers and freeze the result",
+        request=None,
+        responses={200: serializers.AssessmentDetailSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        assessment = services.assessment_submit(assessment=self._editable(), user=request.user)
+        return Response(self._detail(self.get_queryset().get(pk=assessment.pk)))
+
+    @extend_schema(
+        tags=["assessments"],
+        summary="The stored result of a submitted assessment",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def result(self, request: Request, pk: str | None = None) -> Response:
+        assessment = self.get_object()
+        result = getattr(assessment, "result", None)
+        if result is None:
+            raise exceptions.NotFound("This assessment has no result until it is submitted.")
+        body = {
+            "assessment": assessment.pk,
+            "organisation": assessment.organisation.slug,
+            "questionnaire": assessment.version.questionnaire.slug,
+            "version": assessment.version.number,
+            "submitted_at": assessment.submitted_at,
+            "computed_at": result.computed_at,
+            **result.snapshot,
+        }
+        return Response(body)
+
+    @extend_schema(
+        tags=["assessments"],
+        summary="Copy a submitted assessment into a new draft (re-assessment)",
+        request=None,
+        responses={201: serializers.CopyResponseSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def copy(self, request: Request, pk: str | None = None) -> Response:
+        outcome = services.assessment_copy(assessment=self._editable(), user=request.user)
+        copy = self.get_queryset().get(pk=outcome.assessment.pk)
+        return Response(
+            {"assessment": self._detail(copy), "dropped_answers": outcome.dropped},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["organisations"], summary="Organisations you belong to"),
+    retrieve=extend_schema(tags=["organisations"], summary="One of your organisations"),
+    create=extend_schema(
+        tags=["organisations"],
+        summary="Create an organisation (you become its owner)",
+        request=serializers.OrganisationCreateSerializer,
+        responses={201: serializers.OrganisationSerializer},
+    ),
+)
+class OrganisationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = serializers.OrganisationSerializer
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    search_fields = ["name", "slug"]
+    ordering_fields = ["name", "slug", "created_at"]
+    ordering = ["name", "slug"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.Organisation.objects.none()
+        role = Membership.objects.filter(
+            organisation=OuterRef("pk"), user=self.request.user
+        ).values("role")[:1]
+        return selectors.organisations_for(self.request.user).annotate(my_role=Subquery(role))
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = serializers.OrganisationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organisation = services.organisation_create(owner=request.user, **serializer.validated_data)
+        organisation = self.get_queryset().get(pk=organisation.pk)
+        return Response(
+            serializers.OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED
+        )

@@ -1,0 +1,28 @@
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from assessments.models import Membership, Organisation
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation 'demo' with the given user as its owner. Safe to rerun."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--owner", default="admin")
+
+    @transaction.atomic
+    def handle(self, *args: Any, owner: str, **options: Any) -> None:
+        user = get_user_model().objects.filter(username=owner).first()
+        if user is None:
+            raise CommandError(f"No user '{owner}'; run ensure_demo_superuser first.")
+        organisation, created = Organisation.objects.get_or_create(
+            slug="demo", defaults={"name": "Demo organisation"}
+        )
+        Membership.objects.get_or_create(
+            organisation=organisation, user=user, defaults={"role": Membership.Role.OWNER}
+        )
+        state = "Created" if created else "Kept"
+        self.stdout.write(f"{state} organisation 'demo' with '{owner}' as a member.")

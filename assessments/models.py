@@ -1,0 +1,534 @@
+"""Questionnaires (versioned, frozen once published), organisations and their assessments.
+
+A questionnaire version is a tree of sections and questions plus maturity levels: the rules
+the pure engine (assessments.scoring) needs. Publishing freezes a version; the freeze is
+enforced by the models here and by database triggers (migration 0002), so neither the API,
+the admin nor a stray `.update()` can change what stored results were computed from.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
+
+from . import scoring
+
+DECIMAL = {"max_digits": 14, "decimal_places": 4}
+
+
+class FrozenVersionError(ValidationError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This questionnaire version is published and can no longer change. "
+            "Start a new version to make changes.",
+            code="published",
+        )
+
+
+class Questionnaire(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    def latest_published(self) -> QuestionnaireVersion | None:
+        return (
+            self.versions.filter(status=QuestionnaireVersion.Status.PUBLISHED)
+            .order_by("-number")
+            .first()
+        )
+
+
+class QuestionnaireVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    level_mode = models.CharField(
+        max_length=10,
+        choices=[(mode.value, mode.value.title()) for mode in scoring.LevelMode],
+        default=scoring.LevelMode.THRESHOLD.value,
+        help_text="Threshold: levels by minimum overall score. Gated: levels reached only "
+        "when every question gated at that level or below passes.",
+    )
+    changelog = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["questionnaire__name", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "number"], name="version_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["questionnaire"],
+                condition=Q(status="draft"),
+                name="version_one_draft_per_questionnaire",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="version_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft", published_at__isnull=True)
+                | Q(status="published", published_at__isnull=False),
+                name="version_published_at_iff_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire} v{self.number} ({self.get_status_display().lower()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            stored = QuestionnaireVersion.objects.filter(pk=self.pk).values("status").first()
+            if stored and stored["status"] == self.Status.PUBLISHED:
+                raise FrozenVersionError()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.is_published:
+            raise FrozenVersionError()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class FrozenQuerySet(models.QuerySet):
+    """Bulk writes are refused for rows of published versions (triggers back this up)."""
+
+    version_path = "version"
+
+    def _published(self) -> bool:
+        return self.filter(**{f"{self.version_path}__status": "published"}).exists()
+
+    def update(self, **kwargs: Any) -> int:
+        if self._published():
+            raise FrozenVersionError()
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self._published():
+            raise FrozenVersionError()
+        return super().delete()
+
+
+class VersionPartQuerySet(FrozenQuerySet):
+    version_path = "version"
+
+
+class QuestionPartQuerySet(FrozenQuerySet):
+    version_path = "question__version"
+
+
+class VersionPart(models.Model):
+    """A row that belongs to one questionnaire version and freezes with it."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._check_not_frozen()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        self._check_not_frozen()
+        return super().delete(*args, **kwargs)
+
+    def owning_version_id(self) -> int | None:
+        raise NotImplementedError
+
+    def _check_not_frozen(self) -> None:
+        version_ids = {self.owning_version_id()}
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).first()
+            if stored is not None:
+                version_ids.add(stored.owning_version_id())
+        if QuestionnaireVersion.objects.filter(
+            pk__in=[pk for pk in version_ids if pk is not None], status="published"
+        ).exists():
+            raise FrozenVersionError()
+
+
+class MaturityLevel(VersionPart):
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="levels"
+    )
+    key = models.SlugField(max_length=80)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    min_score = models.DecimalField(
+        **DECIMAL,
+        null=True,
+        blank=True,
+        help_text="Inclusive lower bound on the overall score (required in threshold mode).",
+    )
+
+    objects = VersionPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        verbose_name = "maturity level"
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="level_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def owning_version_id(self) -> int | None:
+        return self.version_id
+
+
+class Section(VersionPart):
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="sections"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="subsections"
+    )
+    key = models.CharField(max_length=80)
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    aggregation = models.CharField(
+        max_length=20,
+        choices=[(a.value, a.value.replace("_", " ")) for a in scoring.Aggregation],
+        default=scoring.Aggregation.WEIGHTED_MEAN.value,
+    )
+    weight = models.DecimalField(**DECIMAL, default=Decimal(1))
+    position = models.PositiveIntegerField(
+        default=0, help_text="Order among the parent's children (sections and questions)."
+    )
+
+    objects = VersionPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="section_unique_key"),
+            models.UniqueConstraint(
+                fields=["version"], condition=Q(parent__isnull=True), name="section_one_root"
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="section_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.key
+
+    def owning_version_id(self) -> int | None:
+        return self.version_id
+
+
+class Question(VersionPart):
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="questions"
+    )
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
+    key = models.CharField(
+        max_length=80, help_text="Stable identifier, kept across versions of the questionnaire."
+    )
+    type = models.CharField(
+        max_length=20, choices=[(t.value, t.value.replace("_", " ")) for t in scoring.QuestionType]
+    )
+    text = models.TextField()
+    help_text = models.TextField(blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    weight = models.DecimalField(**DECIMAL, default=Decimal(1))
+    position = models.PositiveIntegerField(default=0)
+    required = models.BooleanField(default=True)
+    allow_not_applicable = models.BooleanField(default=False)
+    min_value = models.DecimalField(**DECIMAL, null=True, blank=True)
+    max_value = models.DecimalField(**DECIMAL, null=True, blank=True)
+    linear_from_value = models.DecimalField(**DECIMAL, null=True, blank=True)
+    linear_to_value = models.DecimalField(**DECIMAL, null=True, blank=True)
+    linear_from_score = models.DecimalField(**DECIMAL, null=True, blank=True)
+    linear_to_score = models.DecimalField(**DECIMAL, null=True, blank=True)
+    level_gate = models.ForeignKey(
+        MaturityLevel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gated_questions",
+        help_text="Gated mode: the question must pass to reach this level.",
+    )
+    pass_score = models.DecimalField(**DECIMAL, null=True, blank=True)
+    disciplines = models.ManyToManyField(Discipline, blank=True, related_name="questions")
+    phases = models.ManyToManyField(LifecyclePhase, blank=True, related_name="questions")
+    practices = models.ManyToManyField(Practice, blank=True, related_name="questions")
+    hindrances = models.ManyToManyField(Hindrance, blank=True, related_name="questions")
+
+    objects = VersionPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="question_unique_key"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="question_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.text[:60]}"
+
+    def owning_version_id(self) -> int | None:
+        return self.version_id
+
+
+class Choice(VersionPart):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    key = models.CharField(max_length=80)
+    label = models.CharField(max_length=300)
+    value = models.DecimalField(**DECIMAL)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = QuestionPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "key"], name="choice_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.value})"
+
+    def owning_version_id(self) -> int | None:
+        return (
+            Question.objects.filter(pk=self.question_id)
+            .values_list("version_id", flat=True)
+            .first()
+        )
+
+
+class Band(VersionPart):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="bands")
+    lower = models.DecimalField(
+        **DECIMAL, null=True, blank=True, help_text="Inclusive; empty means open."
+    )
+    upper = models.DecimalField(
+        **DECIMAL, null=True, blank=True, help_text="Exclusive; empty = open."
+    )
+    value = models.DecimalField(**DECIMAL)
+    label = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = QuestionPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"[{self.lower}, {self.upper}) -> {self.value}"
+
+    def owning_version_id(self) -> int | None:
+        return (
+            Question.objects.filter(pk=self.question_id)
+            .values_list("version_id", flat=True)
+            .first()
+        )
+
+
+def _version_of_question(question_id: int | None) -> int | None:
+    return Question.objects.filter(pk=question_id).values_list("version_id", flat=True).first()
+
+
+class Organisation(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
+    )
+
+    class Meta:
+        ordering = ["name", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        EDITOR = "editor", "Editor"
+        VIEWER = "viewer", "Viewer"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=["owner", "editor", "viewer"]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.organisation}"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in {self.Role.OWNER, self.Role.EDITOR}
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="assessments"
+    )
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="assessments"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "status"], name="assessment_org_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted"]), name="assessment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft", submitted_at__isnull=True)
+                | Q(status="submitted", submitted_at__isnull=False),
+                name="assessment_submitted_at_iff_submitted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Assessment {self.pk}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class Answer(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    choices = models.JSONField(default=list, blank=True, help_text="Keys of the chosen choices.")
+    number = models.DecimalField(**DECIMAL, null=True, blank=True)
+    not_applicable = models.BooleanField(default=False)
+    comment = models.TextField(blank=True)
+    evidence_url = models.URLField(max_length=500, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assessment", "question__position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "question"], name="answer_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.key} in {self.assessment}"
+
+    def to_engine(self, question_key: str) -> scoring.Answer:
+        return scoring.Answer(
+            question=question_key,
+            choices=tuple(self.choices),
+            number=self.number,
+            not_applicable=self.not_applicable,
+        )
+
+
+class Result(models.Model):
+    """The immutable snapshot computed once at submit."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="result")
+    engine_version = models.CharField(max_length=20)
+    overall = models.DecimalField(**DECIMAL, null=True)
+    overall_percent = models.DecimalField(**DECIMAL, null=True)
+    level_key = models.CharField(max_length=80, blank=True)
+    level_name = models.CharField(max_length=120, blank=True)
+    snapshot = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-computed_at"]
+
+    def __str__(self) -> str:
+        return f"Result of {self.assessment}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValidationError("A stored result is a snapshot and never changes.")
+        super().save(*args, **kwargs)
+
+
+def _refuse_tag_changes_on_published(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[int] | None, **_: Any
+) -> None:
+    if action not in {"pre_add", "pre_remove", "pre_clear"}:
+        return
+    if reverse:
+        # A catalogue row gaining or losing questions: check the questions touched.
+        questions = Question.objects.filter(pk__in=pk_set or [])
+        if action == "pre_clear":
+            questions = instance.questions.all()
+        if questions.filter(version__status="published").exists():
+            raise FrozenVersionError()
+    elif QuestionnaireVersion.objects.filter(pk=instance.version_id, status="published").exists():
+        raise FrozenVersionError()
+
+
+for _field in ("disciplines", "phases", "practices", "hindrances"):
+    models.signals.m2m_changed.connect(
+        _refuse_tag_changes_on_published,
+        sender=getattr(Question, _field).through,
+        dispatch_uid=f"freeze-question-{_field}",
+    )

@@ -1,0 +1,355 @@
+"""Reads of questionnaires and assessments shared by services, the API and the admin.
+
+Each selector runs a fixed number of queries whatever the size of the questionnaire.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, QuerySet
+
+from assessments import scoring
+from assessments.models import (
+    Answer,
+    Assessment,
+    Band,
+    Choice,
+    MaturityLevel,
+    Membership,
+    Organisation,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Section,
+)
+from assessments.questionnaire_format import FORMAT, TAG_AXES, number
+
+TAG_FIELDS = {
+    "disciplines": "discipline",
+    "phases": "lifecyclephase",
+    "practices": "practice",
+    "hindrances": "hindrance",
+}
+
+
+@dataclass
+class VersionTree:
+    """One questionnaire version fully loaded: sections, questions and their parts."""
+
+    version: QuestionnaireVersion
+    sections: list[Section]
+    questions: list[Question]
+    levels: list[MaturityLevel]
+    choices: dict[int, list[Choice]] = field(default_factory=dict)
+    bands: dict[int, list[Band]] = field(default_factory=dict)
+    # question id -> axis -> [(slug, name)]
+    tags: dict[int, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Section:
+        return next(section for section in self.sections if section.parent_id is None)
+
+    def children(self, section: Section) -> list[Section | Question]:
+        """A section's subsections and questions in their authored order."""
+        kids: list[Section | Question] = [s for s in self.sections if s.parent_id == section.pk]
+        kids += [q for q in self.questions if q.section_id == section.pk]
+        return sorted(kids, key=lambda node: (node.position, isinstance(node, Question), node.pk))
+
+    def questions_in_order(self) -> list[Question]:
+        """Questions in the order a form shows them: depth first through the tree."""
+        ordered: list[Question] = []
+
+        def visit(section: Section) -> None:
+            for child in self.children(section):
+                if isinstance(child, Section):
+                    visit(child)
+                else:
+                    ordered.append(child)
+
+        visit(self.root)
+        return ordered
+
+    def question_by_key(self) -> dict[str, Question]:
+        return {question.key: question for question in self.questions}
+
+    def level_key(self, question: Question) -> str | None:
+        if question.level_gate_id is None:
+            return None
+        return next(level.key for level in self.levels if level.pk == question.level_gate_id)
+
+    def tag_slugs(self, question: Question, axis: str) -> tuple[str, ...]:
+        return tuple(slug for slug, _ in self.tags.get(question.pk, {}).get(axis, []))
+
+    def tag_names(self) -> dict[str, dict[str, str]]:
+        """axis -> slug -> name, for labelling breakdowns in a result snapshot."""
+        names: dict[str, dict[str, str]] = {axis: {} for axis in TAG_AXES}
+        for by_axis in self.tags.values():
+            for axis, pairs in by_axis.items():
+                names[axis].update(pairs)
+        return names
+
+
+def version_tree(version: QuestionnaireVersion) -> VersionTree:
+    """Load a whole version in 9 queries: sections, questions, choices, bands, levels, 4 tags.
+
+    Tags keep the order they were authored in (the order of their link rows).
+    """
+    questions = list(Question.objects.filter(version=version).order_by("position", "id"))
+    tree = VersionTree(
+        version=version,
+        sections=list(Section.objects.filter(version=version).order_by("position", "id")),
+        questions=questions,
+        levels=list(MaturityLevel.objects.filter(version=version).order_by("position", "id")),
+    )
+    for choice in Choice.objects.filter(question__version=version).order_by("position", "id"):
+        tree.choices.setdefault(choice.question_id, []).append(choice)
+    for band in Band.objects.filter(question__version=version).order_by("position", "id"):
+        tree.bands.setdefault(band.question_id, []).append(band)
+    tags: dict[int, dict[str, list[tuple[str, str]]]] = defaultdict(dict)
+    for axis, model_name in TAG_FIELDS.items():
+        through = getattr(Question, axis).through
+        rows = (
+            through.objects.filter(question__version=version)
+            .order_by("id")
+            .values_list("question_id", f"{model_name}__slug", f"{model_name}__name")
+        )
+        for question_id, slug, name in rows:
+            tags[question_id].setdefault(axis, []).append((slug, name))
+    tree.tags = dict(tags)
+    return tree
+
+
+def _engine_question(tree: VersionTree, question: Question) -> scoring.Question:
+    linear = None
+    if question.linear_from_value is not None and question.linear_to_value is not None:
+        linear = scoring.LinearMapping(
+            from_value=question.linear_from_value,
+            to_value=question.linear_to_value,
+            from_score=question.linear_from_score or Decimal(0),
+            to_score=question.linear_to_score
+            if question.linear_to_score is not None
+            else Decimal(1),
+        )
+    return scoring.Question(
+        key=question.key,
+        type=scoring.QuestionType(question.type),
+        weight=question.weight,
+        choices=tuple(
+            scoring.Choice(c.key, c.value, c.label) for c in tree.choices.get(question.pk, [])
+        ),
+        min_value=question.min_value,
+        max_value=question.max_value,
+        bands=tuple(
+            scoring.Band(value=b.value, lower=b.lower, upper=b.upper)
+            for b in tree.bands.get(question.pk, [])
+        ),
+        linear=linear,
+        allow_not_applicable=question.allow_not_applicable,
+        required=question.required,
+        level_gate=tree.level_key(question),
+        pass_score=question.pass_score,
+        **{axis: tree.tag_slugs(question, axis) for axis in TAG_AXES},
+    )
+
+
+def scoring_model(tree: VersionTree) -> scoring.Model:
+    def build(section: Section) -> scoring.Section:
+        return scoring.Section(
+            key=section.key,
+            aggregation=scoring.Aggregation(section.aggregation),
+            weight=section.weight,
+            title=section.title,
+            children=tuple(
+                build(child) if isinstance(child, Section) else _engine_question(tree, child)
+                for child in tree.children(section)
+            ),
+        )
+
+    return scoring.Model(
+        root=build(tree.root),
+        levels=tuple(
+            scoring.Level(level.key, level.name, level.min_score) for level in tree.levels
+        ),
+        level_mode=scoring.LevelMode(tree.version.level_mode),
+    )
+
+
+def _drop_defaults(data: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in data.items()
+        if value is not None and value != "" and defaults.get(key, object()) != value
+    }
+
+
+def _question_document(tree: VersionTree, question: Question) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "key": question.key,
+        "type": question.type,
+        "text": question.text,
+        "help": question.help_text,
+        "unit": question.unit,
+        "weight": number(question.weight),
+        "required": question.required,
+        "allow_not_applicable": question.allow_not_applicable,
+        "min": number(question.min_value),
+        "max": number(question.max_value),
+    }
+    data = _drop_defaults(data, {"weight": 1, "required": True, "allow_not_applicable": False})
+    if question.pk in tree.choices:
+        data["choices"] = [
+            {"key": c.key, "label": c.label, "value": number(c.value)}
+            for c in tree.choices[question.pk]
+        ]
+    if question.pk in tree.bands:
+        data["bands"] = [
+            _drop_defaults(
+                {
+                    "lower": number(b.lower),
+                    "upper": number(b.upper),
+                    "value": number(b.value),
+                    "label": b.label,
+                },
+                {},
+            )
+            for b in tree.bands[question.pk]
+        ]
+    if question.linear_from_value is not None:
+        data["linear"] = {
+            "from_value": number(question.linear_from_value),
+            "to_value": number(question.linear_to_value),
+            "from_score": number(question.linear_from_score),
+            "to_score": number(question.linear_to_score),
+        }
+    gate = tree.level_key(question)
+    if gate:
+        data["level_gate"] = gate
+    if question.pass_score is not None:
+        data["pass_score"] = number(question.pass_score)
+    tags = {axis: list(tree.tag_slugs(question, axis)) for axis in TAG_AXES}
+    tags = {axis: slugs for axis, slugs in tags.items() if slugs}
+    if tags:
+        data["tags"] = tags
+    return data
+
+
+def questionnaire_document(tree: VersionTree) -> dict[str, Any]:
+    """A version as a document in the questionnaire format (the inverse of an import)."""
+    version = tree.version
+    questionnaire = version.questionnaire
+
+    def section_document(section: Section) -> dict[str, Any]:
+        data = _drop_defaults(
+            {
+                "key": section.key,
+                "title": section.title,
+                "description": section.description,
+                "aggregation": section.aggregation,
+                "weight": number(section.weight),
+            },
+            {"aggregation": "weighted_mean", "weight": 1},
+        )
+        data["children"] = [
+            section_document(child)
+            if isinstance(child, Section)
+            else _question_document(tree, child)
+            for child in tree.children(section)
+        ]
+        return data
+
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "slug": questionnaire.slug,
+        "name": questionnaire.name,
+        "description": questionnaire.description,
+        "version": version.number,
+        "status": version.status,
+        "changelog": version.changelog,
+        "level_mode": version.level_mode,
+    }
+    document = _drop_defaults(document, {"level_mode": "threshold"})
+    document["levels"] = [
+        _drop_defaults(
+            {
+                "key": level.key,
+                "name": level.name,
+                "description": level.description,
+                "min_score": number(level.min_score),
+            },
+            {},
+        )
+        for level in tree.levels
+    ]
+    document["root"] = section_document(tree.root)
+    return document
+
+
+def questionnaire_list() -> QuerySet[Questionnaire]:
+    """Questionnaires that have a published version, each with its versions prefetched."""
+    return (
+        Questionnaire.objects.filter(versions__status=QuestionnaireVersion.Status.PUBLISHED)
+        .distinct()
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=QuestionnaireVersion.objects.filter(
+                    status=QuestionnaireVersion.Status.PUBLISHED
+                ).order_by("-number"),
+                to_attr="published_versions",
+            )
+        )
+    )
+
+
+def memberships_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("organisation")
+
+
+def organisations_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organisation]:
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=user)
+
+
+def assessments_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Assessment]:
+    """Every assessment of the organisations the user belongs to, ready to serialise."""
+    if not user.is_authenticated:
+        return Assessment.objects.none()
+    return Assessment.objects.filter(organisation__memberships__user=user).select_related(
+        "organisation", "version__questionnaire", "created_by", "submitted_by"
+    )
+
+
+def answers_by_key(assessment: Assessment) -> dict[str, Answer]:
+    answers = Answer.objects.filter(assessment=assessment).select_related("question")
+    return {answer.question.key: answer for answer in answers}
+
+
+def engine_answers(answers: dict[str, Answer]) -> dict[str, scoring.Answer]:
+    return {key: answer.to_engine(key) for key, answer in answers.items()}
+
+
+def progress(tree: VersionTree, answers: dict[str, Answer]) -> dict[str, Any]:
+    """How far an assessment is: answered questions, required ones, and those still missing."""
+    questions = tree.questions_in_order()
+    answered = [q.key for q in questions if q.key in answers and _is_answered(answers[q.key])]
+    required = [q.key for q in questions if q.required]
+    missing = [key for key in required if key not in set(answered)]
+    return {
+        "total": len(tree.questions),
+        "answered": len(answered),
+        "required": len(required),
+        "missing_required": missing,
+        "complete": not missing,
+    }
+
+
+def _is_answered(answer: Answer) -> bool:
+    return bool(answer.not_applicable or answer.choices or answer.number is not None)

@@ -1,0 +1,485 @@
+"""Writes that carry the rules of questionnaires and assessments.
+
+Admin actions, API views and management commands all call these functions; each runs in
+one transaction, so a refused request leaves nothing half-done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessments import questionnaire_format, scoring, selectors
+from assessments.models import (
+    Answer,
+    Assessment,
+    Band,
+    Choice,
+    MaturityLevel,
+    Membership,
+    Organisation,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Section,
+)
+from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
+
+TAG_MODELS = {
+    "disciplines": Discipline,
+    "phases": LifecyclePhase,
+    "practices": Practice,
+    "hindrances": Hindrance,
+}
+
+
+class Conflict(Exception):
+    """The request is valid but the resource's state forbids it (HTTP 409)."""
+
+    def __init__(self, detail: str, *, code: str = "conflict", extra: Any = None) -> None:
+        self.detail = detail
+        self.code = code
+        self.extra = extra
+        super().__init__(detail)
+
+
+# --- questionnaires ---------------------------------------------------------------------------
+
+
+def _known_tags() -> dict[str, set[str]]:
+    return {
+        axis: set(model.objects.values_list("slug", flat=True))
+        for axis, model in TAG_MODELS.items()
+    }
+
+
+def _d(value: Any) -> Decimal | None:
+    return questionnaire_format._decimal(value)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    version: QuestionnaireVersion
+    created: bool
+
+
+@transaction.atomic
+def questionnaire_import(*, document: Any) -> ImportOutcome:
+    """Create a questionnaire version from a document in the questionnaire format.
+
+    Idempotent: a document whose version exists with identical content changes nothing.
+    """
+    questionnaire_format.check(document, known_tags=_known_tags())
+    questionnaire, _ = Questionnaire.objects.get_or_create(
+        slug=document["slug"],
+        defaults={"name": document["name"], "description": document.get("description", "")},
+    )
+    number = document.get("version")
+    if number is not None:
+        existing = questionnaire.versions.filter(number=number).first()
+        if existing is not None:
+            current = selectors.questionnaire_document(selectors.version_tree(existing))
+            canonical = questionnaire_format.canonical
+            if canonical(current) == canonical(document):
+                return ImportOutcome(existing, created=False)
+            raise questionnaire_format.FormatError(
+                [
+                    f"version: version {number} of '{questionnaire.slug}' already exists with "
+                    "different content; give a new version number or leave it out"
+                ]
+            )
+    else:
+        latest = questionnaire.versions.order_by("-number").first()
+        number = (latest.number + 1) if latest else 1
+    status = document.get("status", QuestionnaireVersion.Status.PUBLISHED)
+    if (
+        status == QuestionnaireVersion.Status.DRAFT
+        and questionnaire.versions.filter(status=QuestionnaireVersion.Status.DRAFT).exists()
+    ):
+        raise questionnaire_format.FormatError(
+            [f"status: '{questionnaire.slug}' already has a draft; publish or delete it first"]
+        )
+    fields = {"name": document["name"], "description": document.get("description", "")}
+    if any(getattr(questionnaire, k) != v for k, v in fields.items()):
+        Questionnaire.objects.filter(pk=questionnaire.pk).update(**fields)
+    version = QuestionnaireVersion.objects.create(
+        questionnaire=questionnaire,
+        number=number,
+        level_mode=document.get("level_mode", scoring.LevelMode.THRESHOLD.value),
+        changelog=document.get("changelog", ""),
+    )
+    _create_tree(version, document)
+    if status == QuestionnaireVersion.Status.PUBLISHED:
+        version = questionnaire_publish(version=version)
+    return ImportOutcome(version, created=True)
+
+
+def _create_tree(version: QuestionnaireVersion, document: Mapping[str, Any]) -> None:
+    levels = {}
+    for position, data in enumerate(document["levels"]):
+        levels[data["key"]] = MaturityLevel.objects.create(
+            version=version,
+            key=data["key"],
+            name=data["name"],
+            description=data.get("description", ""),
+            position=position,
+            min_score=_d(data.get("min_score")),
+        )
+    slugs = {
+        axis: dict(model.objects.values_list("slug", "pk")) for axis, model in TAG_MODELS.items()
+    }
+    tag_rows: dict[str, list[Any]] = {axis: [] for axis in TAG_MODELS}
+
+    def create_section(data: Mapping[str, Any], parent: Section | None, position: int) -> None:
+        section = Section.objects.create(
+            version=version,
+            parent=parent,
+            key=data["key"],
+            title=data.get("title", ""),
+            description=data.get("description", ""),
+            aggregation=data.get("aggregation", scoring.Aggregation.WEIGHTED_MEAN.value),
+            weight=_d(data.get("weight", 1)),
+            position=position,
+        )
+        for child_position, child in enumerate(data["children"]):
+            if "children" in child:
+                create_section(child, section, child_position)
+            else:
+                create_question(child, section, child_position)
+
+    def create_question(data: Mapping[str, Any], section: Section, position: int) -> None:
+        linear = data.get("linear") or {}
+        question = Question.objects.create(
+            version=version,
+            section=section,
+            key=data["key"],
+            type=data["type"],
+            text=data["text"],
+            help_text=data.get("help", ""),
+            unit=data.get("unit", ""),
+            weight=_d(data.get("weight", 1)),
+            position=position,
+            required=data.get("required", True),
+            allow_not_applicable=data.get("allow_not_applicable", False),
+            min_value=_d(data.get("min")),
+            max_value=_d(data.get("max")),
+            linear_from_value=_d(linear.get("from_value")),
+            linear_to_value=_d(linear.get("to_value")),
+            linear_from_score=_d(linear.get("from_score", 0)) if linear else None,
+            linear_to_score=_d(linear.get("to_score", 1)) if linear else None,
+            level_gate=levels.get(data.get("level_gate", "")),
+            pass_score=_d(data.get("pass_score")),
+        )
+        Choice.objects.bulk_create(
+            Choice(
+                question=question, key=c["key"], label=c["label"], value=_d(c["value"]), position=i
+            )
+            for i, c in enumerate(data.get("choices", []))
+        )
+        Band.objects.bulk_create(
+            Band(
+                question=question,
+                lower=_d(b.get("lower")),
+                upper=_d(b.get("upper")),
+                value=_d(b["value"]),
+                label=b.get("label", ""),
+                position=i,
+            )
+            for i, b in enumerate(data.get("bands", []))
+        )
+        for axis, values in data.get("tags", {}).items():
+            through = getattr(Question, axis).through
+            column = f"{TAG_MODELS[axis]._meta.model_name}_id"
+            tag_rows[axis] += [
+                through(question_id=question.pk, **{column: slugs[axis][slug]}) for slug in values
+            ]
+
+    create_section(document["root"], None, 0)
+    for axis, rows in tag_rows.items():
+        getattr(Question, axis).through.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def questionnaire_publish(*, version: QuestionnaireVersion) -> QuestionnaireVersion:
+    """Freeze a draft after checking that its rules can be scored."""
+    version = QuestionnaireVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise Conflict(f"Version {version.number} is already published.", code="published")
+    problems = scoring.validate_model(selectors.scoring_model(selectors.version_tree(version)))
+    if problems:
+        raise ValidationError({"questions": problems})
+    version.status = QuestionnaireVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.save(update_fields=["status", "published_at"])
+    return version
+
+
+@transaction.atomic
+def questionnaire_new_version(*, questionnaire: Questionnaire) -> QuestionnaireVersion:
+    """Start a draft as a copy of the latest version."""
+    Questionnaire.objects.select_for_update().filter(pk=questionnaire.pk).first()
+    if questionnaire.versions.filter(status=QuestionnaireVersion.Status.DRAFT).exists():
+        raise Conflict(
+            f"'{questionnaire.slug}' already has a draft version; edit or publish that one.",
+            code="draft_exists",
+        )
+    latest = questionnaire.versions.order_by("-number").first()
+    if latest is None:
+        raise Conflict(f"'{questionnaire.slug}' has no version to copy.", code="no_version")
+    document = selectors.questionnaire_document(selectors.version_tree(latest))
+    version = QuestionnaireVersion.objects.create(
+        questionnaire=questionnaire,
+        number=latest.number + 1,
+        level_mode=latest.level_mode,
+        changelog="",
+    )
+    _create_tree(version, document)
+    return version
+
+
+# --- organisations and assessments ------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_create(*, name: str, slug: str, owner: AbstractBaseUser) -> Organisation:
+    organisation = Organisation.objects.create(name=name, slug=slug)
+    Membership.objects.create(organisation=organisation, user=owner, role=Membership.Role.OWNER)
+    return organisation
+
+
+@transaction.atomic
+def assessment_create(
+    *,
+    organisation: Organisation,
+    version: QuestionnaireVersion,
+    user: AbstractBaseUser,
+    title: str = "",
+) -> Assessment:
+    if not version.is_published:
+        raise ValidationError({"version": "Only published questionnaire versions can be answered."})
+    return Assessment.objects.create(
+        organisation=organisation, version=version, title=title, created_by=user
+    )
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    question: str
+    choices: tuple[str, ...] = ()
+    number: Decimal | None = None
+    not_applicable: bool = False
+    comment: str = ""
+    evidence_url: str = ""
+    fields: frozenset[str] = frozenset()
+
+
+def _lock_draft(assessment: Assessment) -> Assessment:
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.is_submitted:
+        raise Conflict(
+            "This assessment has been submitted; its answers can no longer change. "
+            "Copy it to start a re-assessment.",
+            code="submitted",
+        )
+    return locked
+
+
+@transaction.atomic
+def assessment_save_answers(
+    *, assessment: Assessment, answers: Sequence[AnswerInput], user: AbstractBaseUser
+) -> list[Answer]:
+    """Upsert many answers at once: all of them are saved, or none when any is invalid.
+
+    Fields a client leaves out of an answer keep their stored value, so a comment can be
+    added without resending the answer.
+    """
+    assessment = _lock_draft(assessment)
+    tree = selectors.version_tree(assessment.version)
+    questions = tree.question_by_key()
+    model = selectors.scoring_model(tree)
+    engine_questions = {question.key: question for question in model.questions()}
+    stored = selectors.answers_by_key(assessment)
+
+    errors: dict[str, Any] = {}
+    seen: set[str] = set()
+    merged: list[tuple[AnswerInput, dict[str, Any]]] = []
+    for index, item in enumerate(answers):
+        if item.question not in questions:
+            errors[f"answers.{index}.question"] = (
+                f"No question '{item.question}' in this questionnaire version."
+            )
+            continue
+        if item.question in seen:
+            errors[f"answers.{index}.question"] = (
+                f"Question '{item.question}' is answered twice in this request."
+            )
+            continue
+        seen.add(item.question)
+        previous = stored.get(item.question)
+        values = {
+            name: getattr(item, name)
+            if name in item.fields or previous is None
+            else getattr(previous, name)
+            for name in ("choices", "number", "not_applicable", "comment", "evidence_url")
+        }
+        values["choices"] = list(values["choices"])
+        problems = scoring.validate_answer(
+            engine_questions[item.question],
+            scoring.Answer(
+                question=item.question,
+                choices=tuple(values["choices"]),
+                number=values["number"],
+                not_applicable=values["not_applicable"],
+            ),
+        )
+        if problems:
+            errors[f"answers.{index}"] = [f"{item.question}: {problem}" for problem in problems]
+            continue
+        merged.append((item, values))
+    if errors:
+        raise ValidationError(errors)
+
+    saved = []
+    for item, values in merged:
+        answer, _ = Answer.objects.update_or_create(
+            assessment=assessment,
+            question=questions[item.question],
+            defaults=values | {"answered_by": user},
+        )
+        saved.append(answer)
+    Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
+    return saved
+
+
+def _snapshot(
+    tree: selectors.VersionTree, result: scoring.Result, answers: dict[str, Answer]
+) -> dict[str, Any]:
+    """Everything needed to show (and re-check) a result without the live catalogue."""
+    names = tree.tag_names()
+    data = result.to_dict()
+    for axis, scores in data["breakdowns"].items():  # type: ignore[union-attr]
+        for slug, score in scores.items():
+            score["name"] = names.get(axis, {}).get(slug, slug)
+    section_keys = {section.pk: section.key for section in tree.sections}
+    described: dict[str, tuple[str, str, str | None]] = {
+        section.key: ("section", section.title or section.key, section_keys.get(section.parent_id))
+        for section in tree.sections
+    }
+    described |= {
+        question.key: ("question", question.text, section_keys[question.section_id])
+        for question in tree.questions
+    }
+    for key, node in data["nodes"].items():  # type: ignore[union-attr]
+        node["kind"], node["title"], node["parent"] = described[key]
+    level = next((lvl for lvl in tree.levels if lvl.key == result.level), None)
+    data["level_name"] = level.name if level else None
+    data["level_description"] = level.description if level else None
+    data["answers"] = {
+        key: {
+            "choices": list(answer.choices),
+            "number": None if answer.number is None else str(answer.number),
+            "not_applicable": answer.not_applicable,
+        }
+        for key, answer in sorted(answers.items())
+    }
+    return data
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, user: AbstractBaseUser) -> Assessment:
+    """Score the answers once and freeze them in a result snapshot."""
+    from assessments.models import Result
+
+    assessment = _lock_draft(assessment)
+    tree = selectors.version_tree(assessment.version)
+    answers = selectors.answers_by_key(assessment)
+    progress = selectors.progress(tree, answers)
+    if progress["missing_required"]:
+        raise Conflict(
+            f"{len(progress['missing_required'])} required question(s) are not answered yet.",
+            code="incomplete",
+            extra={"missing_required": progress["missing_required"]},
+        )
+    result = scoring.score(selectors.scoring_model(tree), selectors.engine_answers(answers))
+    now = timezone.now()
+    Result.objects.create(
+        assessment=assessment,
+        engine_version=result.engine_version,
+        overall=result.overall,
+        overall_percent=result.overall_percent,
+        level_key=result.level or "",
+        level_name=next((lvl.name for lvl in tree.levels if lvl.key == result.level), ""),
+        snapshot=_snapshot(tree, result, answers),
+        computed_at=now,
+    )
+    assessment.status = Assessment.Status.SUBMITTED
+    assessment.submitted_at = now
+    assessment.submitted_by = user
+    assessment.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    return assessment
+
+
+def assessment_recompute(*, assessment: Assessment) -> scoring.Result:
+    """Score a submitted assessment's stored answers again (for checking a snapshot)."""
+    tree = selectors.version_tree(assessment.version)
+    answers = selectors.answers_by_key(assessment)
+    return scoring.score(selectors.scoring_model(tree), selectors.engine_answers(answers))
+
+
+@dataclass(frozen=True)
+class CopyOutcome:
+    assessment: Assessment
+    dropped: list[dict[str, str]]
+
+
+@transaction.atomic
+def assessment_copy(*, assessment: Assessment, user: AbstractBaseUser) -> CopyOutcome:
+    """Start a re-assessment: a draft on the latest published version, answers pre-filled.
+
+    Answers are matched by question key; an answer that no longer fits its question (the
+    question is gone, or its choices or range changed) is left out and reported.
+    """
+    if not assessment.is_submitted:
+        raise Conflict("Only a submitted assessment can be copied.", code="not_submitted")
+    version = assessment.version.questionnaire.latest_published() or assessment.version
+    copy = Assessment.objects.create(
+        organisation=assessment.organisation,
+        version=version,
+        title=assessment.title,
+        copied_from=assessment,
+        created_by=user,
+    )
+    tree = selectors.version_tree(version)
+    questions = tree.question_by_key()
+    engine_questions = {q.key: q for q in selectors.scoring_model(tree).questions()}
+    dropped = []
+    rows = []
+    for key, answer in selectors.answers_by_key(assessment).items():
+        if key not in questions:
+            dropped.append({"question": key, "reason": "not in the new questionnaire version"})
+            continue
+        problems = scoring.validate_answer(engine_questions[key], answer.to_engine(key))
+        if problems:
+            dropped.append({"question": key, "reason": "; ".join(problems)})
+            continue
+        rows.append(
+            Answer(
+                assessment=copy,
+                question=questions[key],
+                choices=answer.choices,
+                number=answer.number,
+                not_applicable=answer.not_applicable,
+                comment=answer.comment,
+                evidence_url=answer.evidence_url,
+                answered_by=user,
+            )
+        )
+    Answer.objects.bulk_create(rows)
+    return CopyOutcome(copy, dropped)

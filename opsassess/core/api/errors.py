@@ -1,0 +1,46 @@
+"""One exception handler for the whole API (drf-standardized-errors' format).
+
+Domain rules raise Django's ValidationError (field -> messages) or a Conflict; both become
+the same JSON shape as every other error: {"type", "errors": [{"code", "detail", "attr"}]}.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_standardized_errors.handler import ExceptionHandler
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state of the resource."
+
+    def __init__(self, detail: str, code: str = "conflict", extra: dict[str, Any] | None = None):
+        super().__init__(detail=detail, code=code)
+        self.extra = extra or {}
+
+
+class ApiExceptionHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        from assessments.services import Conflict
+
+        if isinstance(exc, DjangoValidationError):
+            if hasattr(exc, "error_dict"):
+                return exceptions.ValidationError(
+                    {
+                        field: [str(m) for m in messages]
+                        for field, messages in exc.message_dict.items()
+                    }
+                )
+            return exceptions.ValidationError({"non_field_errors": list(exc.messages)})
+        if isinstance(exc, Conflict):
+            extra = exc.extra if isinstance(exc.extra, dict) else {}
+            return ConflictError(exc.detail, code=exc.code, extra=extra)
+        return super().convert_known_exceptions(exc)
+
+    def get_response(self, exc: exceptions.APIException, data: dict[str, Any]) -> Response:
+        if isinstance(exc, ConflictError) and exc.extra:
+            data = {**data, **exc.extra}
+        return super().get_response(exc, data)
