@@ -277,3 +277,56 @@ def test_the_three_tier_model_imported_from_a_file_scores_as_computed_by_hand(
     assert result.nodes["operations"].score == Decimal("1.8750")
     assert result.overall == Decimal("1.6563")
     assert result.level == "level-1"
+
+
+GATED = {
+    "format": "opsassess-questionnaire/1",
+    "slug": "gated",
+    "name": "Gated",
+    "level_mode": "gated",
+    "levels": [
+        {"key": "ad-hoc", "name": "Ad hoc"},
+        {"key": "managed", "name": "Managed"},
+        {"key": "measured", "name": "Measured"},
+    ],
+    "root": {
+        "key": "root",
+        "children": [
+            {"key": "vcs", "type": "yes_no", "text": "Version control?", "level_gate": "managed"},
+            {
+                "key": "coverage",
+                "type": "percentage",
+                "text": "Test coverage?",
+                "linear": {"from_value": 0, "to_value": 100},
+                "level_gate": "managed",
+                "pass_score": "0.6",
+            },
+            {"key": "dora", "type": "yes_no", "text": "DORA metrics?", "level_gate": "measured"},
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("given", "level"),
+    [
+        ({"vcs": "yes", "coverage": "60", "dora": "yes"}, "measured"),
+        # coverage 59% -> 0.59 < pass 0.6: managed fails, so measured is out of reach too
+        ({"vcs": "yes", "coverage": "59", "dora": "yes"}, "ad-hoc"),
+        ({"vcs": "yes", "coverage": "80", "dora": "no"}, "managed"),
+        ({"vcs": "no", "coverage": "100", "dora": "yes"}, "ad-hoc"),
+    ],
+)
+def test_a_gated_model_from_a_file_reaches_levels_only_through_its_gates(
+    given: dict[str, str], level: str
+) -> None:
+    version = services.questionnaire_import(document=GATED).version
+    result = score_version(
+        version,
+        {
+            "vcs": scoring.Answer("vcs", choices=(given["vcs"],)),
+            "coverage": scoring.Answer("coverage", number=Decimal(given["coverage"])),
+            "dora": scoring.Answer("dora", choices=(given["dora"],)),
+        },
+    )
+    assert result.level == level

@@ -1,0 +1,89 @@
+"""Invariants of the seed questionnaires in fixtures/questionnaires/."""
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from assessments import scoring, selectors, services
+from assessments.models import Question, QuestionnaireVersion
+from catalog.models import Hindrance, LifecyclePhase
+from tests.assessments.conftest import SEED_DIR, client_for, import_file
+
+pytestmark = pytest.mark.django_db
+
+SLUGS = ["aiops-maturity", "devops-maturity", "mlops-maturity"]
+
+
+@pytest.fixture
+def seeded(seeded_catalogue: None) -> list[QuestionnaireVersion]:
+    return [import_file(path) for path in sorted(SEED_DIR.glob("*.yaml"))]
+
+
+def test_there_is_a_published_questionnaire_per_discipline(seeded: Any) -> None:
+    assert sorted(v.questionnaire.slug for v in seeded) == SLUGS
+    assert all(v.status == "published" for v in seeded)
+
+
+def test_the_seed_has_at_least_36_questions(seeded: Any) -> None:
+    assert Question.objects.count() >= 36
+
+
+def test_every_lifecycle_phase_is_covered(seeded: Any) -> None:
+    uncovered = LifecyclePhase.objects.filter(questions__isnull=True)
+    assert list(uncovered.values_list("slug", flat=True)) == []
+
+
+def test_every_hindrance_is_probed_by_at_least_three_questions(seeded: Any) -> None:
+    counts = Counter(Question.hindrances.through.objects.values_list("hindrance__slug", flat=True))
+    assert set(counts) == set(Hindrance.objects.values_list("slug", flat=True))
+    assert min(counts.values()) >= 3
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_full_marks_reach_the_top_level_and_nothing_reaches_the_bottom(
+    seeded: Any, slug: str
+) -> None:
+    version = next(v for v in seeded if v.questionnaire.slug == slug)
+    model = selectors.scoring_model(selectors.version_tree(version))
+    keys = [question.key for question in model.questions()]
+    best = scoring.score(model, scoring.with_full_marks(model, {}, keys))
+    assert (best.overall, best.level) == (1, "optimising")
+    assert all(
+        axis_score.percent == 100
+        for axis in best.breakdowns.values()
+        for axis_score in axis.values()
+    )
+    worst = scoring.score(model, {})
+    assert (worst.overall, worst.level) == (0, "initial")
+
+
+def test_a_seeded_questionnaire_is_answered_end_to_end_with_named_breakdowns(
+    seeded: Any, organisation: Any, owner: Any
+) -> None:
+    version = next(v for v in seeded if v.questionnaire.slug == "devops-maturity")
+    model = selectors.scoring_model(selectors.version_tree(version))
+    full = scoring.with_full_marks(model, {}, [q.key for q in model.questions()])
+    assessment = services.assessment_create(organisation=organisation, version=version, user=owner)
+    client = client_for(owner)
+    body = {
+        "answers": [
+            {
+                "question": key,
+                "choices": list(answer.choices),
+                "number": None if answer.number is None else str(answer.number),
+            }
+            for key, answer in full.items()
+        ]
+    }
+    assert client.patch(f"/api/v1/assessments/{assessment.pk}/answers/", body).status_code == 200
+    assert client.post(f"/api/v1/assessments/{assessment.pk}/submit/").status_code == 200
+    result = client.get(f"/api/v1/assessments/{assessment.pk}/result/").json()
+    assert result["overall"] == "1.0000"
+    assert result["level_name"] == "Optimising"
+    assert set(result["breakdowns"]) == {"disciplines", "phases", "practices", "hindrances"}
+    assert result["breakdowns"]["disciplines"]["devops"]["name"] == "DevOps"
+    assert result["breakdowns"]["phases"]["devops-ci-cd"]["percent"] == "100.0000"
+    assert set(result["breakdowns"]["hindrances"]) <= set(
+        Hindrance.objects.values_list("slug", flat=True)
+    )
