@@ -8,7 +8,4 @@ router.register("questionnaires", views.QuestionnaireViewSet, basename="question
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 
-urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
-    *router.urls,
-]
+urlpatterns = [path("auth/token/", views.TokenView.as_view(), name="auth-token")]

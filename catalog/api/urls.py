@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from catalog.api import views
 
-router = DefaultRouter()
+router = SimpleRouter()
 router.register("disciplines", views.DisciplineViewSet, basename="discipline")
 router.register("phases", views.LifecyclePhaseViewSet, basename="phase")
 router.register("hindrances", views.HindranceViewSet, basename="hindrance")
