@@ -1,6 +1,36 @@
 from django.apps import AppConfig
+from django.db.models import Model
+
+
+def published_questions_using(row: Model) -> list[str]:
+    """Questions of published versions tagged with a catalogue row: they keep it alive."""
+    from assessments.models import Question
+    from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
+
+    axis = {
+        Discipline: "disciplines",
+        LifecyclePhase: "phases",
+        Practice: "practices",
+        Hindrance: "hindrances",
+    }.get(type(row))
+    if axis is None:
+        return []
+    questions = (
+        Question.objects.filter(**{axis: row}, version__status="published")
+        .select_related("version__questionnaire")
+        .order_by("version__questionnaire__slug", "version__number", "key")
+    )
+    return [
+        f"question '{q.key}' of {q.version.questionnaire.name} v{q.version.number} (published)"
+        for q in questions
+    ]
 
 
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "Assessments"
+
+    def ready(self) -> None:
+        from catalog import usage
+
+        usage.register(published_questions_using)

@@ -87,6 +87,8 @@ class QuestionnaireVersion(models.Model):
                 fields=["questionnaire"],
                 condition=Q(status="draft"),
                 name="version_one_draft_per_questionnaire",
+                violation_error_message="This questionnaire already has a draft version; "
+                "edit or publish that one first.",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "published"]), name="version_status_valid"
@@ -232,7 +234,11 @@ class Section(VersionPart):
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="section_unique_key"),
             models.UniqueConstraint(
-                fields=["version"], condition=Q(parent__isnull=True), name="section_one_root"
+                fields=["version"],
+                condition=Q(parent__isnull=True),
+                name="section_one_root",
+                violation_error_message="A version has exactly one root section (no parent); "
+                "give this section a parent.",
             ),
             models.CheckConstraint(condition=Q(weight__gt=0), name="section_weight_positive"),
         ]
@@ -270,7 +276,8 @@ class Question(VersionPart):
     linear_to_score = models.DecimalField(**DECIMAL, null=True, blank=True)
     level_gate = models.ForeignKey(
         MaturityLevel,
-        on_delete=models.PROTECT,
+        # A level can go only together with the questions gated at it (e.g. a whole draft).
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="gated_questions",
@@ -317,11 +324,7 @@ class Choice(VersionPart):
         return f"{self.label} ({self.value})"
 
     def owning_version_id(self) -> int | None:
-        return (
-            Question.objects.filter(pk=self.question_id)
-            .values_list("version_id", flat=True)
-            .first()
-        )
+        return _version_of_question(self.question_id)
 
 
 class Band(VersionPart):
@@ -345,11 +348,7 @@ class Band(VersionPart):
         return f"[{self.lower}, {self.upper}) -> {self.value}"
 
     def owning_version_id(self) -> int | None:
-        return (
-            Question.objects.filter(pk=self.question_id)
-            .values_list("version_id", flat=True)
-            .first()
-        )
+        return _version_of_question(self.question_id)
 
 
 def _version_of_question(question_id: int | None) -> int | None:

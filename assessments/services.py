@@ -86,8 +86,14 @@ def questionnaire_import(*, document: Any) -> ImportOutcome:
         existing = questionnaire.versions.filter(number=number).first()
         if existing is not None:
             current = selectors.questionnaire_document(selectors.version_tree(existing))
-            canonical = questionnaire_format.canonical
-            if canonical(current) == canonical(document):
+
+            # The questionnaire's name and description are not versioned: a renamed
+            # questionnaire still matches the files of its earlier versions.
+            def content(doc: Mapping[str, Any]) -> Any:
+                reduced = {k: v for k, v in doc.items() if k not in {"name", "description"}}
+                return questionnaire_format.canonical(reduced)
+
+            if content(current) == content(document):
                 return ImportOutcome(existing, created=False)
             raise questionnaire_format.FormatError(
                 [

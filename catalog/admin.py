@@ -9,6 +9,19 @@ from import_export.formats.base_formats import CSV, JSON
 
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
 from catalog.resources import PracticeResource, ToolResource
+from catalog.usage import uses_of
+
+
+class ProtectUsedRowsMixin:
+    """Refuse, on the confirmation page, to delete rows other apps still rely on."""
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(  # type: ignore[misc]
+            objs, request
+        )
+        for obj in objs:
+            protected = [*protected, *(f"{obj}: {use}" for use in uses_of(obj))]
+        return deleted, counts, perms_needed, protected
 
 
 class LifecyclePhaseInline(admin.TabularInline):
@@ -29,7 +42,7 @@ class PracticeInline(admin.StackedInline):
 
 
 @admin.register(Discipline)
-class DisciplineAdmin(admin.ModelAdmin):
+class DisciplineAdmin(ProtectUsedRowsMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "order", "audience"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -37,7 +50,7 @@ class DisciplineAdmin(admin.ModelAdmin):
 
 
 @admin.register(LifecyclePhase)
-class LifecyclePhaseAdmin(admin.ModelAdmin):
+class LifecyclePhaseAdmin(ProtectUsedRowsMixin, admin.ModelAdmin):
     list_display = ["name", "discipline", "order", "slug", "practice_count"]
     list_filter = ["discipline"]
     list_select_related = ["discipline"]
@@ -54,7 +67,7 @@ class LifecyclePhaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Hindrance)
-class HindranceAdmin(admin.ModelAdmin):
+class HindranceAdmin(ProtectUsedRowsMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "order"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -69,7 +82,7 @@ class ToolInline(admin.TabularInline):
 
 
 @admin.register(Practice)
-class PracticeAdmin(ImportExportModelAdmin):
+class PracticeAdmin(ProtectUsedRowsMixin, ImportExportModelAdmin):
     formats = [CSV, JSON]
     resource_classes = [PracticeResource]
     list_display = ["name", "phase", "order", "slug"]

@@ -7,10 +7,11 @@ fixtures, the API and imports refer to rows by slug, never by database id.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 
 
 class MaturityLevel(models.IntegerChoices):
@@ -40,6 +41,16 @@ class CatalogueModel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        from catalog.usage import uses_of
+
+        uses = uses_of(self)
+        if uses:
+            raise ProtectedError(
+                f"'{self}' cannot be deleted: it is used by " + "; ".join(uses), set()
+            )
+        return super().delete(*args, **kwargs)
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)

@@ -235,3 +235,48 @@ def test_tools_export_as_csv_and_json(
     )
     assert response.status_code == 200
     assert marker in response.content.decode()
+
+
+def test_a_practice_tagged_on_a_published_question_cannot_be_deleted(
+    manager: Client, catalogue: dict[str, Any]
+) -> None:
+    from django.db.models import ProtectedError
+
+    from assessments import services
+
+    document = {
+        "format": "opsassess-questionnaire/1",
+        "slug": "tagged",
+        "name": "Tagged",
+        "levels": [{"key": "low", "name": "Low", "min_score": 0}],
+        "root": {
+            "key": "root",
+            "children": [
+                {
+                    "key": "q1",
+                    "type": "yes_no",
+                    "text": "Versioned?",
+                    "tags": {"practices": ["version-control"]},
+                }
+            ],
+        },
+    }
+    services.questionnaire_import(document=document)
+    practice = catalogue["practice"]
+    url = reverse("admin:catalog_practice_delete", args=[practice.pk])
+    page = manager.get(url).content.decode()
+    assert "question &#x27;q1&#x27; of Tagged v1 (published)" in page
+    response = manager.post(url, {"post": "yes"})
+    assert response.status_code == 200  # the refusal page again, not a redirect
+    with pytest.raises(ProtectedError, match="used by question 'q1' of Tagged v1"):
+        practice.delete()
+    assert practice.__class__.objects.filter(pk=practice.pk).exists()
+
+
+def test_an_unused_hindrance_can_be_deleted(manager: Client, catalogue: dict[str, Any]) -> None:
+    hindrance = HindranceFactory(slug="unused")
+    response = manager.post(
+        reverse("admin:catalog_hindrance_delete", args=[hindrance.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not hindrance.__class__.objects.filter(slug="unused").exists()

@@ -1,0 +1,644 @@
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from assessments import selectors, services
+from assessments.models import (
+    Answer,
+    Assessment,
+    Band,
+    Choice,
+    MaturityLevel,
+    Membership,
+    Organisation,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Result,
+    Section,
+)
+
+DRAFT = QuestionnaireVersion.Status.DRAFT
+
+
+def _number(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def _start_new_versions(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, questionnaires: list[Questionnaire]
+) -> None:
+    for questionnaire in questionnaires:
+        try:
+            version = services.questionnaire_new_version(questionnaire=questionnaire)
+        except services.Conflict as exc:
+            modeladmin.message_user(request, exc.detail, messages.ERROR)
+        except ValidationError as exc:
+            modeladmin.message_user(
+                request, f"{questionnaire}: {' '.join(exc.messages)}", messages.ERROR
+            )
+        else:
+            modeladmin.message_user(
+                request,
+                f"Started draft version {version.number} of “{questionnaire}”.",
+                messages.SUCCESS,
+            )
+
+
+# --- questionnaire preview ---------------------------------------------------------------------
+
+
+def _band_range(band: Band) -> str:
+    if band.lower is None:
+        return "anything" if band.upper is None else f"under {_number(band.upper)}"
+    if band.upper is None:
+        return f"{_number(band.lower)} or more"
+    return f"from {_number(band.lower)} to under {_number(band.upper)}"
+
+
+def _question_html(tree: selectors.VersionTree, question: Question) -> SafeString:
+    details = []
+    choices = tree.choices.get(question.pk, [])
+    if choices:
+        details.append(
+            format_html(
+                "choices: {}",
+                format_html_join(", ", "{}={}", ((c.label, _number(c.value)) for c in choices)),
+            )
+        )
+    bands = tree.bands.get(question.pk, [])
+    if bands:
+        details.append(
+            format_html(
+                "bands: {}",
+                format_html_join(
+                    ", ", "{} → {}", ((_band_range(b), _number(b.value)) for b in bands)
+                ),
+            )
+        )
+    tags = tree.tags.get(question.pk, {})
+    if tags:
+        details.append(
+            format_html(
+                "tags: {}",
+                format_html_join(
+                    "; ",
+                    "{}: {}",
+                    ((axis, ", ".join(name for _, name in pairs)) for axis, pairs in tags.items()),
+                ),
+            )
+        )
+    gate = tree.level_key(question)
+    if gate:
+        details.append(format_html("gates level {}", gate))
+    return format_html(
+        '<li><a href="{}"><code>{}</code></a> <em>{}</em>, weight {}{}: {}{}</li>',
+        reverse("admin:assessments_question_change", args=[question.pk]),
+        question.key,
+        question.get_type_display(),
+        _number(question.weight),
+        "" if question.required else ", optional",
+        question.text,
+        format_html_join("", '<div class="quiet">{}</div>', ((d,) for d in details)),
+    )
+
+
+def _section_html(tree: selectors.VersionTree, section: Section) -> SafeString:
+    children = format_html_join(
+        "",
+        "{}",
+        (
+            (
+                _section_html(tree, child)
+                if isinstance(child, Section)
+                else _question_html(tree, child),
+            )
+            for child in tree.children(section)
+        ),
+    )
+    return format_html(
+        "<li><strong>{}</strong> <code>{}</code> <em>{}</em>, weight {}<ul>{}</ul></li>",
+        section.title or section.key,
+        section.key,
+        section.get_aggregation_display(),
+        _number(section.weight),
+        children,
+    )
+
+
+def version_preview(version: QuestionnaireVersion) -> SafeString:
+    """The version as a nested list, loaded with the fixed queries of `version_tree`."""
+    tree = selectors.version_tree(version)
+    levels = format_html_join(
+        ", ",
+        "{} (from {})",
+        ((level.name, _number(level.min_score) or "—") for level in tree.levels),
+    )
+    if not tree.sections:
+        return format_html("<p>Levels: {}</p><p>No sections yet.</p>", levels or "none")
+    return format_html(
+        "<p>Levels: {}</p><ul>{}</ul>", levels or "none", _section_html(tree, tree.root)
+    )
+
+
+# --- questionnaires ----------------------------------------------------------------------------
+
+
+class VersionInline(admin.TabularInline):
+    model = QuestionnaireVersion
+    fields = ["number", "status", "published_at"]
+    readonly_fields = fields
+    ordering = ["-number"]
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "latest_version", "version_count"]
+    search_fields = ["name", "slug", "description"]
+    fields = ["name", "slug", "description", "created_at"]
+    readonly_fields = ["created_at"]
+    inlines = [VersionInline]
+    actions = ["start_new_version"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Questionnaire]:
+        latest = QuestionnaireVersion.objects.filter(questionnaire=OuterRef("pk")).order_by(
+            "-number"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                latest_number=Subquery(latest.values("number")[:1]),
+                latest_status=Subquery(latest.values("status")[:1]),
+                versions_total=Count("versions"),
+            )
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The slug identifies the questionnaire in files and the API, so it stays put.
+        return ["slug", "created_at"] if obj else ["created_at"]
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict[str, Any]:
+        return {} if obj else {"slug": ["name"]}
+
+    @admin.display(description="latest version", ordering="latest_number")
+    def latest_version(self, questionnaire: Any) -> str:
+        if questionnaire.latest_number is None:
+            return "—"
+        status = QuestionnaireVersion.Status(questionnaire.latest_status).label.lower()
+        return f"v{questionnaire.latest_number} ({status})"
+
+    @admin.display(description="versions", ordering="versions_total")
+    def version_count(self, questionnaire: Any) -> int:
+        return questionnaire.versions_total
+
+    @admin.action(description="Start a new draft version")
+    def start_new_version(self, request: HttpRequest, queryset: QuerySet[Questionnaire]) -> None:
+        _start_new_versions(self, request, list(queryset))
+
+
+# --- questionnaire versions --------------------------------------------------------------------
+
+
+def _frozen(version: QuestionnaireVersion | None) -> bool:
+    return version is not None and version.is_published
+
+
+class FrozenWithVersionInline(admin.TabularInline):
+    """An inline of a version's parts: editable while the version is a draft, then view-only."""
+
+    extra = 0
+
+    def version_of(self, obj: Any) -> QuestionnaireVersion | None:
+        return obj
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(self.version_of(obj)) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(self.version_of(obj)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(self.version_of(obj)) and super().has_delete_permission(request, obj)
+
+
+class MaturityLevelInline(FrozenWithVersionInline):
+    model = MaturityLevel
+    fields = ["position", "key", "name", "min_score", "description"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+
+class SectionInlineFormSet(BaseInlineFormSet):
+    """Offers the version's own sections as parents (loaded once) and refuses loops."""
+
+    @cached_property
+    def parent_queryset(self) -> QuerySet[Section]:
+        if self.instance.pk is None:
+            return Section.objects.none()
+        return Section.objects.filter(version=self.instance)
+
+    @cached_property
+    def parent_choices(self) -> list[Any]:
+        return list(forms.ModelChoiceField(self.parent_queryset, required=False).choices)
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        field = form.fields.get("parent")
+        if field is not None:
+            field.queryset = self.parent_queryset
+            field.choices = self.parent_choices
+
+    def clean(self) -> None:
+        super().clean()
+        stored = list(self.parent_queryset.values_list("pk", "parent_id", "key"))
+        parents = {pk: parent_id for pk, parent_id, _ in stored}
+        keys = {pk: key for pk, _, key in stored}
+        for form in self.forms:
+            if form.instance.pk is None or not hasattr(form, "cleaned_data"):
+                continue
+            parent = form.cleaned_data.get("parent")
+            parents[form.instance.pk] = parent.pk if parent else None
+        for start in parents:
+            node, steps = parents[start], 0
+            while node is not None and node != start and steps <= len(parents):
+                node, steps = parents.get(node), steps + 1
+            if node == start:
+                raise ValidationError(
+                    f"Section “{keys[start]}” would end up inside itself; pick another parent."
+                )
+
+
+class SectionInline(FrozenWithVersionInline):
+    model = Section
+    formset = SectionInlineFormSet
+    fields = ["parent", "key", "title", "aggregation", "weight", "position"]
+
+
+class QuestionnaireVersionForm(forms.ModelForm):
+    class Meta:
+        model = QuestionnaireVersion
+        fields = ["questionnaire", "level_mode", "changelog"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        questionnaire = cleaned.get("questionnaire")
+        if (
+            self.instance.pk is None
+            and questionnaire is not None
+            and questionnaire.versions.filter(status=DRAFT).exists()
+        ):
+            self.add_error(
+                "questionnaire", "This questionnaire already has a draft; edit that one instead."
+            )
+        return cleaned
+
+
+@admin.register(QuestionnaireVersion)
+class QuestionnaireVersionAdmin(admin.ModelAdmin):
+    form = QuestionnaireVersionForm
+    list_display = ["questionnaire", "number", "status", "level_mode", "published_at"]
+    list_filter = ["status", "questionnaire"]
+    list_select_related = ["questionnaire"]
+    search_fields = ["questionnaire__name", "questionnaire__slug", "changelog"]
+    actions = ["publish", "start_new_version"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return [(None, {"fields": ["questionnaire", "level_mode", "changelog"]})]
+        return [
+            (
+                None,
+                {
+                    "fields": [
+                        ("questionnaire", "number", "status"),
+                        "level_mode",
+                        "changelog",
+                        ("created_at", "published_at"),
+                    ]
+                },
+            ),
+            ("Preview", {"fields": ["preview"]}),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return []
+        fixed = ["questionnaire", "number", "status", "created_at", "published_at", "preview"]
+        return [*fixed, "level_mode", "changelog"] if obj.is_published else fixed
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return [] if obj is None else [MaturityLevelInline, SectionInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: QuestionnaireVersion, form: Any, change: bool
+    ) -> None:
+        if not change:
+            latest = obj.questionnaire.versions.aggregate(latest=Max("number"))["latest"]
+            obj.number = (latest or 0) + 1
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="questions")
+    def preview(self, version: QuestionnaireVersion) -> SafeString | str:
+        return version_preview(version) if version.pk else "—"
+
+    @admin.action(description="Publish")
+    def publish(self, request: HttpRequest, queryset: QuerySet[QuestionnaireVersion]) -> None:
+        for version in queryset.select_related("questionnaire"):
+            try:
+                services.questionnaire_publish(version=version)
+            except services.Conflict as exc:
+                self.message_user(request, f"{version.questionnaire}: {exc.detail}", messages.ERROR)
+            except ValidationError as exc:
+                self.message_user(
+                    request,
+                    f"{version.questionnaire} v{version.number} can't be published yet: "
+                    + "; ".join(exc.messages),
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Published version {version.number} of “{version.questionnaire}”.",
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description="Start a new draft version")
+    def start_new_version(
+        self, request: HttpRequest, queryset: QuerySet[QuestionnaireVersion]
+    ) -> None:
+        questionnaires = Questionnaire.objects.filter(versions__in=queryset).distinct()
+        _start_new_versions(self, request, list(questionnaires))
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+class QuestionPartInline(FrozenWithVersionInline):
+    def version_of(self, obj: Any) -> QuestionnaireVersion | None:
+        return obj.version if obj is not None else None
+
+
+class ChoiceInline(QuestionPartInline):
+    model = Choice
+    fields = ["position", "key", "label", "value"]
+
+
+class BandInline(QuestionPartInline):
+    model = Band
+    fields = ["position", "lower", "upper", "value", "label"]
+
+
+class QuestionAdminForm(forms.ModelForm):
+    """A question belongs to its section's version; only draft versions can be picked."""
+
+    class Meta:
+        model = Question
+        fields = [
+            field.name
+            for field in Question._meta.get_fields()
+            if field.concrete and field.editable and field.name not in {"id", "version"}
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        version_id = self.instance.version_id
+        for name, model in [("section", Section), ("level_gate", MaturityLevel)]:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            if version_id is None:
+                field.queryset = model.objects.filter(version__status=DRAFT).select_related(
+                    "version__questionnaire"
+                )
+                field.label_from_instance = self._label_with_version
+            else:
+                field.queryset = model.objects.filter(version_id=version_id)
+
+    @staticmethod
+    def _label_with_version(part: Section | MaturityLevel) -> str:
+        return f"{part.version.questionnaire} v{part.version.number} / {part}"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        section = cleaned.get("section")
+        if section is None:
+            return cleaned
+        if self.instance.version_id is None:
+            self.instance.version = section.version
+        gate = cleaned.get("level_gate")
+        if gate is not None and gate.version_id != section.version_id:
+            self.add_error("level_gate", "Pick a level of the same version as the section.")
+        key = cleaned.get("key")
+        taken = Question.objects.filter(version_id=section.version_id, key=key)
+        if key and taken.exclude(pk=self.instance.pk).exists():
+            self.add_error("key", "Another question of this version already uses this key.")
+        return cleaned
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionAdminForm
+    list_display = ["key", "version", "section", "type", "weight", "required"]
+    list_filter = ["type", "version__questionnaire", "version__status"]
+    list_select_related = ["version__questionnaire", "section"]
+    search_fields = ["key", "text"]
+    autocomplete_fields = ["disciplines", "phases", "practices", "hindrances"]
+    readonly_fields = ["version"]
+    inlines = [ChoiceInline, BandInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "version",
+                    "section",
+                    ("key", "type"),
+                    "text",
+                    "help_text",
+                    ("position", "weight"),
+                    ("required", "allow_not_applicable"),
+                ]
+            },
+        ),
+        (
+            "Numbers",
+            {
+                "description": "For scale, number and percentage questions. Bands, when given, "
+                "win over the straight-line mapping.",
+                "fields": [
+                    ("unit", "min_value", "max_value"),
+                    ("linear_from_value", "linear_from_score"),
+                    ("linear_to_value", "linear_to_score"),
+                ],
+            },
+        ),
+        ("Maturity gate", {"fields": [("level_gate", "pass_score")]}),
+        ("Tags", {"fields": ["disciplines", "phases", "practices", "hindrances"]}),
+    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None:
+            return self.fieldsets
+        first, *rest = self.fieldsets
+        fields = [name for name in first[1]["fields"] if name != "version"]
+        return [(None, {"fields": fields}), *rest]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        version = obj.version if obj is not None else None
+        return not _frozen(version) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        version = obj.version if obj is not None else None
+        return not _frozen(version) and super().has_delete_permission(request, obj)
+
+
+# --- organisations and assessments -------------------------------------------------------------
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = [
+        "question",
+        "choices",
+        "number",
+        "not_applicable",
+        "comment",
+        "evidence_url",
+        "answered_by",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Answer]:
+        return super().get_queryset(request).select_related("question", "answered_by")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _result(assessment: Assessment) -> Result | None:
+    try:
+        return assessment.result
+    except Result.DoesNotExist:
+        return None
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["id", "organisation", "version", "title", "status", "submitted_at", "level"]
+    list_filter = ["status", "organisation", "version__questionnaire"]
+    list_select_related = ["organisation", "version__questionnaire", "result"]
+    search_fields = ["title", "organisation__name"]
+    readonly_fields = ["overall", "overall_percent", "level", "engine_version", "computed_at"]
+    inlines = [AnswerInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("organisation", "version"),
+                    "title",
+                    ("status", "copied_from"),
+                    ("created_by", "created_at", "updated_at"),
+                    ("submitted_by", "submitted_at"),
+                ]
+            },
+        ),
+        (
+            "Result",
+            {
+                "description": "Computed once at submit and never changed afterwards.",
+                "fields": [
+                    ("overall", "overall_percent", "level"),
+                    ("engine_version", "computed_at"),
+                ],
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_submitted:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="overall score")
+    def overall(self, assessment: Assessment) -> str:
+        result = _result(assessment)
+        return _number(result.overall) if result else ""
+
+    @admin.display(description="overall %")
+    def overall_percent(self, assessment: Assessment) -> str:
+        result = _result(assessment)
+        return _number(result.overall_percent) if result else ""
+
+    @admin.display(description="level")
+    def level(self, assessment: Assessment) -> str:
+        result = _result(assessment)
+        return (result.level_name or result.level_key) if result else ""
+
+    @admin.display(description="engine version")
+    def engine_version(self, assessment: Assessment) -> str:
+        result = _result(assessment)
+        return result.engine_version if result else ""
+
+    @admin.display(description="computed at")
+    def computed_at(self, assessment: Assessment) -> Any:
+        result = _result(assessment)
+        return result.computed_at if result else None
