@@ -370,6 +370,29 @@ class Organisation(models.Model):
         return self.name
 
 
+class OrganisationTool(models.Model):
+    """A catalogue tool an organisation already uses: never recommended to it again."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="tool_uses"
+    )
+    tool = models.ForeignKey("catalog.Tool", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "tool__name"]
+        verbose_name = "tool in use"
+        verbose_name_plural = "tools in use"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "tool"], name="organisation_tool_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} uses {self.tool}"
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         OWNER = "owner", "Owner"
@@ -415,6 +438,12 @@ class Assessment(models.Model):
     )
     title = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    targets = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Goals as percentages: {"level": key, "sections": {key: 80}, '
+        '"disciplines": {slug: 75}}.',
+    )
     copied_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
     )
@@ -507,6 +536,32 @@ class Result(models.Model):
         if self.pk is not None:
             raise ValidationError("A stored result is a snapshot and never changes.")
         super().save(*args, **kwargs)
+
+
+class ResultScore(models.Model):
+    """One figure of a result as a row, so peers, history and feeds are queried in SQL."""
+
+    class Axis(models.TextChoices):
+        OVERALL = "overall", "Overall"
+        DISCIPLINE = "discipline", "Discipline"
+        PHASE = "phase", "Lifecycle phase"
+        HINDRANCE = "hindrance", "Hindrance"
+        SECTION = "section", "Section"
+
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="scores")
+    axis = models.CharField(max_length=12, choices=Axis.choices)
+    key = models.CharField(max_length=80, help_text="Slug or section key; 'overall' for overall.")
+    percent = models.DecimalField(**DECIMAL, null=True)
+
+    class Meta:
+        ordering = ["result", "axis", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["result", "axis", "key"], name="result_score_unique")
+        ]
+        indexes = [models.Index(fields=["axis", "key", "percent"], name="result_score_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.axis}:{self.key} = {self.percent}"
 
 
 def _refuse_tag_changes_on_published(

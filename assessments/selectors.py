@@ -28,6 +28,7 @@ from assessments.models import (
     Section,
 )
 from assessments.questionnaire_format import FORMAT, TAG_AXES, number
+from catalog.models import Hindrance
 
 TAG_FIELDS = {
     "disciplines": "discipline",
@@ -353,3 +354,191 @@ def progress(tree: VersionTree, answers: dict[str, Answer]) -> dict[str, Any]:
 
 def _is_answered(answer: Answer) -> bool:
     return bool(answer.not_applicable or answer.choices or answer.number is not None)
+
+
+def recommendation_catalogue(
+    tree: VersionTree, organisation: Organisation
+) -> tuple[dict[str, Any], list[Any], set[str]]:
+    """What the recommender needs from the catalogue, in 5 queries.
+
+    The practices tagged in the version (with their hindrances), the tools supporting them
+    (with the practices they support) and the slugs of the tools the organisation uses.
+    """
+    from assessments import recommendations
+    from assessments.models import OrganisationTool
+    from catalog.models import Practice, Tool
+
+    slugs = {slug for by_axis in tree.tags.values() for slug, _ in by_axis.get("practices", [])}
+    practices = {
+        practice.slug: recommendations.PracticeInfo(
+            slug=practice.slug,
+            name=practice.name,
+            hindrances=tuple(h.slug for h in practice.hindrances.all()),
+        )
+        for practice in Practice.objects.filter(slug__in=slugs).prefetch_related(
+            Prefetch("hindrances", queryset=Hindrance.objects.order_by("order", "slug"))
+        )
+    }
+    tools = [
+        recommendations.ToolInfo(
+            slug=tool.slug,
+            name=tool.name,
+            ring=tool.ring,
+            min_maturity=tool.min_maturity,
+            practices=tuple(p.slug for p in tool.practices.all()),
+        )
+        for tool in Tool.objects.filter(practices__slug__in=slugs)
+        .distinct()
+        .order_by("name", "slug")
+        .prefetch_related(Prefetch("practices", queryset=Practice.objects.only("id", "slug")))
+    ]
+    used = set(
+        OrganisationTool.objects.filter(organisation=organisation).values_list(
+            "tool__slug", flat=True
+        )
+    )
+    return practices, tools, used
+
+
+def previous_result(assessment: Assessment) -> Any:
+    """The organisation's latest result for the same questionnaire submitted before this one."""
+    from assessments.models import Result
+
+    return (
+        Result.objects.filter(
+            assessment__organisation_id=assessment.organisation_id,
+            assessment__version__questionnaire_id=assessment.version.questionnaire_id,
+            assessment__status=Assessment.Status.SUBMITTED,
+        )
+        .exclude(assessment_id=assessment.pk)
+        .order_by("-assessment__submitted_at", "-assessment_id")
+        .select_related("assessment")
+        .first()
+    )
+
+
+PEER_MINIMUM = 5
+
+
+def peer_percentiles(result: Any) -> dict[str, Any]:
+    """Where a result stands among every organisation's latest result of its questionnaire.
+
+    Counted in one query over ResultScore rows. A figure drawn from fewer than PEER_MINIMUM
+    organisations is suppressed, so no single organisation's score can be worked out.
+    """
+    from django.db.models import Count, OuterRef, Q, Subquery
+
+    from assessments.models import Result, ResultScore
+
+    questionnaire_id = result.assessment.version.questionnaire_id
+    latest = (
+        Result.objects.filter(
+            assessment__version__questionnaire_id=questionnaire_id,
+            assessment__organisation_id=OuterRef("assessment__organisation_id"),
+        )
+        .order_by("-assessment__submitted_at", "-pk")
+        .values("pk")[:1]
+    )
+    latest_results = Result.objects.filter(
+        assessment__version__questionnaire_id=questionnaire_id, pk=Subquery(latest)
+    )
+    mine = {
+        (axis, key): percent
+        for axis, key, percent in result.scores.filter(
+            axis__in=["overall", "discipline"], percent__isnull=False
+        ).values_list("axis", "key", "percent")
+    }
+    if not mine:
+        return {"minimum_organisations": PEER_MINIMUM, "overall": None, "disciplines": {}}
+    aggregates = {}
+    for index, ((axis, key), percent) in enumerate(sorted(mine.items())):
+        same = Q(axis=axis, key=key, percent__isnull=False)
+        aggregates[f"below_{index}"] = Count("id", filter=same & Q(percent__lt=percent))
+        aggregates[f"equal_{index}"] = Count("id", filter=same & Q(percent=percent))
+        aggregates[f"total_{index}"] = Count("id", filter=same)
+    counts = ResultScore.objects.filter(result__in=latest_results).aggregate(**aggregates)
+
+    def figure(index: int) -> dict[str, Any]:
+        total = counts[f"total_{index}"]
+        if total < PEER_MINIMUM:
+            return {"organisations": total, "percentile": None, "suppressed": True}
+        rank = (Decimal(counts[f"below_{index}"]) + Decimal(counts[f"equal_{index}"]) / 2) / total
+        return {
+            "organisations": total,
+            "percentile": str((rank * 100).quantize(Decimal("0.1"))),
+            "suppressed": False,
+        }
+
+    figures = {pair: figure(index) for index, pair in enumerate(sorted(mine))}
+    return {
+        "minimum_organisations": PEER_MINIMUM,
+        "overall": figures.get(("overall", "overall")),
+        "disciplines": {key: fig for (axis, key), fig in figures.items() if axis == "discipline"},
+    }
+
+
+def history(organisation: Organisation, questionnaire: Questionnaire) -> QuerySet[Any]:
+    """Submitted results of one organisation and questionnaire, oldest first, figures attached."""
+    from assessments.models import Result, ResultScore
+
+    return (
+        Result.objects.filter(
+            assessment__organisation=organisation,
+            assessment__version__questionnaire=questionnaire,
+        )
+        .select_related("assessment__version")
+        .prefetch_related(
+            Prefetch(
+                "scores",
+                queryset=ResultScore.objects.filter(axis__in=["discipline", "hindrance"]),
+                to_attr="plotted",
+            )
+        )
+        .order_by("assessment__submitted_at", "assessment_id")
+    )
+
+
+def compare(first: Any, second: Any) -> dict[str, Any]:
+    """Per-node percentage deltas between two results, matching nodes by their stable keys."""
+    a, b = first.snapshot["nodes"], second.snapshot["nodes"]
+
+    def pct(node: dict[str, Any] | None) -> Decimal | None:
+        value = node.get("percent") if node else None
+        return None if value is None else Decimal(value)
+
+    rows = []
+    for key in [*a, *(k for k in b if k not in a)]:
+        before, after = pct(a.get(key)), pct(b.get(key))
+        node = a.get(key) or b.get(key)
+        rows.append(
+            {
+                "key": key,
+                "kind": node.get("kind"),
+                "title": node.get("title"),
+                "first": None if before is None else str(before),
+                "second": None if after is None else str(after),
+                "delta": None if before is None or after is None else str(after - before),
+            }
+        )
+
+    def questions(nodes: dict[str, Any]) -> set[str]:
+        return {key for key, node in nodes.items() if node.get("kind") == "question"}
+
+    return {
+        "first": first.assessment_id,
+        "second": second.assessment_id,
+        "same_version": first.assessment.version_id == second.assessment.version_id,
+        "overall": {
+            "first": first.snapshot.get("overall_percent"),
+            "second": second.snapshot.get("overall_percent"),
+            "delta": None
+            if first.overall_percent is None or second.overall_percent is None
+            else str(second.overall_percent - first.overall_percent),
+        },
+        "level": {"first": first.level_key or None, "second": second.level_key or None},
+        "nodes": rows,
+        "unmatched_questions": {
+            "only_in_first": sorted(questions(a) - questions(b)),
+            "only_in_second": sorted(questions(b) - questions(a)),
+        },
+    }

@@ -261,6 +261,31 @@ def organisation_create(*, name: str, slug: str, owner: AbstractBaseUser) -> Org
 
 
 @transaction.atomic
+def organisation_set_tools(*, organisation: Organisation, tool_slugs: Sequence[str]) -> None:
+    """Replace the tools an organisation declares it uses; unknown slugs refuse the lot."""
+    from assessments.models import OrganisationTool
+    from catalog.models import Tool
+
+    wanted = set(tool_slugs)
+    tools = {tool.slug: tool for tool in Tool.objects.filter(slug__in=wanted)}
+    unknown = sorted(wanted - set(tools))
+    if unknown:
+        raise ValidationError({"tools": f"Unknown tool slug(s): {', '.join(unknown)}."})
+    OrganisationTool.objects.filter(organisation=organisation).exclude(
+        tool__slug__in=wanted
+    ).delete()
+    existing = set(
+        OrganisationTool.objects.filter(organisation=organisation).values_list(
+            "tool__slug", flat=True
+        )
+    )
+    OrganisationTool.objects.bulk_create(
+        OrganisationTool(organisation=organisation, tool=tools[slug])
+        for slug in sorted(wanted - existing)
+    )
+
+
+@transaction.atomic
 def assessment_create(
     *,
     organisation: Organisation,
@@ -398,10 +423,87 @@ def _snapshot(
     return data
 
 
+def _figures(snapshot: Mapping[str, Any]) -> dict[tuple[str, str], Decimal | None]:
+    """Every percentage of a result snapshot, keyed by (axis, key)."""
+
+    def dec(value: Any) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+    figures: dict[tuple[str, str], Decimal | None] = {
+        ("overall", "overall"): dec(snapshot.get("overall_percent"))
+    }
+    for key, node in snapshot.get("nodes", {}).items():
+        if node.get("kind") == "section":
+            figures[("section", key)] = dec(node.get("percent"))
+    axes = {"disciplines": "discipline", "phases": "phase", "hindrances": "hindrance"}
+    for plural, axis in axes.items():
+        for key, score in snapshot.get("breakdowns", {}).get(plural, {}).items():
+            figures[(axis, key)] = dec(score.get("percent"))
+    return figures
+
+
+def _target_nodes(
+    targets: Mapping[str, Any], tree: selectors.VersionTree, overall_max: Decimal | None
+) -> dict[tuple[str, str], Decimal]:
+    """An assessment's targets as percentages per node; a level becomes its share of the max."""
+    nodes: dict[tuple[str, str], Decimal] = {}
+    level_key = targets.get("level")
+    if level_key and overall_max:
+        level = next((lvl for lvl in tree.levels if lvl.key == level_key), None)
+        if level is not None and level.min_score is not None:
+            percent = Decimal(level.min_score) / overall_max * 100
+            nodes[("overall", "overall")] = percent.quantize(Decimal("0.0001"))
+    for key, percent in targets.get("sections", {}).items():
+        nodes[("section", key)] = Decimal(str(percent))
+    for slug, percent in targets.get("disciplines", {}).items():
+        nodes[("discipline", slug)] = Decimal(str(percent))
+    return nodes
+
+
+def assessment_targets_validate(
+    *, targets: Mapping[str, Any], version: QuestionnaireVersion
+) -> dict[str, Any]:
+    """Check targets against the questionnaire version; the rule for API and admin alike."""
+    tree = selectors.version_tree(version)
+    errors: dict[str, str] = {}
+    level = targets.get("level")
+    if level is not None and level not in {lvl.key for lvl in tree.levels}:
+        errors["targets.level"] = f"No level '{level}' in this questionnaire."
+    sections = {section.key for section in tree.sections}
+    disciplines = set(tree.tag_names()["disciplines"])
+    for group, known in (("sections", sections), ("disciplines", disciplines)):
+        for key, percent in targets.get(group, {}).items():
+            if key not in known:
+                errors[f"targets.{group}.{key}"] = (
+                    f"'{key}' is not one of this questionnaire's {group}."
+                )
+            elif not Decimal(0) <= Decimal(str(percent)) <= Decimal(100):
+                errors[f"targets.{group}.{key}"] = "A target is a percentage from 0 to 100."
+    if errors:
+        raise ValidationError(errors)
+    return dict(targets)
+
+
+@transaction.atomic
+def assessment_update(
+    *, assessment: Assessment, title: str | None = None, targets: Mapping[str, Any] | None = None
+) -> Assessment:
+    assessment = _lock_draft(assessment)
+    if targets is not None:
+        assessment.targets = assessment_targets_validate(
+            targets=targets, version=assessment.version
+        )
+    if title is not None:
+        assessment.title = title
+    assessment.save(update_fields=["title", "targets", "updated_at"])
+    return assessment
+
+
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, user: AbstractBaseUser) -> Assessment:
-    """Score the answers once and freeze them in a result snapshot."""
-    from assessments.models import Result
+    """Score the answers once and freeze them, with recommendations and targets, in a snapshot."""
+    from assessments import recommendations, targets
+    from assessments.models import Result, ResultScore
 
     assessment = _lock_draft(assessment)
     tree = selectors.version_tree(assessment.version)
@@ -413,17 +515,49 @@ def assessment_submit(*, assessment: Assessment, user: AbstractBaseUser) -> Asse
             code="incomplete",
             extra={"missing_required": progress["missing_required"]},
         )
-    result = scoring.score(selectors.scoring_model(tree), selectors.engine_answers(answers))
+    model = selectors.scoring_model(tree)
+    engine_answers = selectors.engine_answers(answers)
+    result = scoring.score(model, engine_answers)
+    snapshot = _snapshot(tree, result, answers)
+
+    practices, tools, used = selectors.recommendation_catalogue(tree, assessment.organisation)
+    advice = recommendations.recommend(
+        model=model,
+        answers=engine_answers,
+        result=result,
+        practices=practices,
+        tools=tools,
+        used_tools=used,
+    )
+    snapshot["recommender_version"] = recommendations.RECOMMENDER_VERSION
+    snapshot["recommendations"] = [item.to_dict() for item in advice]
+
+    previous = selectors.previous_result(assessment)
+    figures = _figures(snapshot)
+    snapshot["previous_assessment"] = previous.assessment_id if previous else None
+    snapshot["targets"] = [
+        row.to_dict()
+        for row in targets.evaluate(
+            _target_nodes(assessment.targets, tree, result.overall_max),
+            figures,
+            _figures(previous.snapshot) if previous else None,
+        )
+    ]
+
     now = timezone.now()
-    Result.objects.create(
+    stored = Result.objects.create(
         assessment=assessment,
         engine_version=result.engine_version,
         overall=result.overall,
         overall_percent=result.overall_percent,
         level_key=result.level or "",
         level_name=next((lvl.name for lvl in tree.levels if lvl.key == result.level), ""),
-        snapshot=_snapshot(tree, result, answers),
+        snapshot=snapshot,
         computed_at=now,
+    )
+    ResultScore.objects.bulk_create(
+        ResultScore(result=stored, axis=axis, key=key, percent=percent)
+        for (axis, key), percent in figures.items()
     )
     assessment.status = Assessment.Status.SUBMITTED
     assessment.submitted_at = now

@@ -218,3 +218,58 @@ class ConflictResponseSerializer(serializers.Serializer):
         required=False,
         help_text="On submit: keys of the required questions still unanswered.",
     )
+
+
+class TargetsSerializer(serializers.Serializer):
+    level = serializers.CharField(
+        max_length=80, required=False, help_text="Key of the level to reach overall."
+    )
+    sections = serializers.DictField(
+        child=serializers.DecimalField(max_digits=7, decimal_places=4, min_value=0, max_value=100),
+        required=False,
+        help_text="Section key -> target percentage (0-100).",
+    )
+    disciplines = serializers.DictField(
+        child=serializers.DecimalField(max_digits=7, decimal_places=4, min_value=0, max_value=100),
+        required=False,
+        help_text="Discipline slug -> target percentage (0-100).",
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        value = super().to_internal_value(data)
+        for group in ("sections", "disciplines"):
+            if group in value and len(value[group]) > 200:
+                raise serializers.ValidationError({group: ["At most 200 targets."]})
+            if group in value:
+                value[group] = {k: str(v) for k, v in value[group].items()}
+        return value
+
+
+class AssessmentUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    targets = TargetsSerializer(required=False)
+
+
+class OrganisationToolsSerializer(serializers.Serializer):
+    tools = serializers.ListField(
+        child=serializers.SlugField(max_length=80),
+        max_length=500,
+        help_text="Slugs of the catalogue tools the organisation already uses.",
+    )
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    title = serializers.CharField()
+    version = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField()
+    overall = serializers.CharField(allow_null=True)
+    overall_percent = serializers.CharField(allow_null=True)
+    level = serializers.CharField(allow_null=True)
+    level_name = serializers.CharField(allow_null=True)
+    disciplines = serializers.DictField(child=serializers.CharField(allow_null=True))
+    hindrances = serializers.DictField(child=serializers.CharField(allow_null=True))

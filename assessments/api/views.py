@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -129,6 +130,14 @@ class AssessmentFilter(filters.FilterSet):
         responses={204: None, 409: serializers.ConflictResponseSerializer},
     ),
 )
+@extend_schema_view(
+    partial_update=extend_schema(
+        tags=["assessments"],
+        summary="Change a draft's title or targets",
+        request=serializers.AssessmentUpdateSerializer,
+        responses={200: serializers.AssessmentDetailSerializer, 409: CONFLICT},
+    ),
+)
 class AssessmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -212,6 +221,13 @@ class AssessmentViewSet(
         )
         return Response(self._detail(assessment), status=status.HTTP_201_CREATED)
 
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        assessment = self._editable()
+        serializer = serializers.AssessmentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.assessment_update(assessment=assessment, **serializer.validated_data)
+        return Response(self._detail(self.get_queryset().get(pk=assessment.pk)))
+
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assessment = self._editable()
         if assessment.is_submitted:
@@ -271,9 +287,7 @@ class AssessmentViewSet(
     @action(detail=True, methods=["get"], filter_backends=[])
     def result(self, request: Request, pk: str | None = None) -> Response:
         assessment = self.get_object()
-        result = getattr(assessment, "result", None)
-        if result is None:
-            raise exceptions.NotFound("This assessment has no result until it is submitted.")
+        result = self._result_of(assessment)
         body = {
             "assessment": assessment.pk,
             "organisation": assessment.organisation.slug,
@@ -282,8 +296,67 @@ class AssessmentViewSet(
             "submitted_at": assessment.submitted_at,
             "computed_at": result.computed_at,
             **result.snapshot,
+            "peers": selectors.peer_percentiles(result),
         }
         return Response(body)
+
+    def _result_of(self, assessment: Assessment) -> Any:
+        result = getattr(assessment, "result", None) if assessment.is_submitted else None
+        if result is None:
+            raise exceptions.NotFound("This assessment has no result until it is submitted.")
+        return result
+
+    @extend_schema(
+        tags=["assessments"],
+        summary="What to improve first and which tools help, with the reasons",
+        description="Stored with the result at submit: later catalogue edits do not change "
+        "them. Each recommendation names the questions and answers behind it, the practice "
+        "and hindrances it addresses, the expected overall score if the practice reached full "
+        "marks, and catalogue tools (never hold-ring ones, never tools already in use).",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def recommendations(self, request: Request, pk: str | None = None) -> Response:
+        result = self._result_of(self.get_object())
+        return Response(
+            {
+                "assessment": result.assessment_id,
+                "recommender_version": result.snapshot.get("recommender_version"),
+                "level": result.level_key or None,
+                "recommendations": result.snapshot.get("recommendations", []),
+            }
+        )
+
+    @extend_schema(
+        tags=["assessments"],
+        summary="Per-node deltas between two submitted assessments of one organisation",
+        description="Sections and questions are matched by their stable keys, so assessments "
+        "answered on different questionnaire versions can be compared; questions found in only "
+        "one of them are listed.",
+        responses={200: OpenApiTypes.OBJECT, 409: CONFLICT},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        url_path=r"compare/(?P<other_id>[0-9]+)",
+    )
+    def compare(self, request: Request, pk: str | None = None, other_id: str = "") -> Response:
+        first = self.get_object()
+        second = get_object_or_404(self.get_queryset(), pk=other_id)
+        if first.organisation_id != second.organisation_id:
+            raise exceptions.ValidationError(
+                {"other_id": ["Only assessments of the same organisation can be compared."]}
+            )
+        if first.version.questionnaire_id != second.version.questionnaire_id:
+            raise exceptions.ValidationError(
+                {"other_id": ["Only assessments of the same questionnaire can be compared."]}
+            )
+        if not (first.is_submitted and second.is_submitted):
+            raise services.Conflict(
+                "Both assessments must be submitted to be compared.", code="not_submitted"
+            )
+        return Response(selectors.compare(first.result, second.result))
 
     @extend_schema(
         tags=["assessments"],
@@ -332,6 +405,84 @@ class OrganisationViewSet(
             organisation=OuterRef("pk"), user=self.request.user
         ).values("role")[:1]
         return selectors.organisations_for(self.request.user).annotate(my_role=Subquery(role))
+
+    @extend_schema(
+        methods=["GET"],
+        tags=["organisations"],
+        summary="Catalogue tools the organisation already uses",
+        responses={200: serializers.OrganisationToolsSerializer},
+    )
+    @extend_schema(
+        methods=["PUT"],
+        tags=["organisations"],
+        summary="Replace the list of tools the organisation already uses",
+        description="Tools in use are never recommended again and are credited in the "
+        "explanation of recommendations made from then on.",
+        request=serializers.OrganisationToolsSerializer,
+        responses={200: serializers.OrganisationToolsSerializer},
+    )
+    @action(detail=True, methods=["get", "put"], filter_backends=[])
+    def tools(self, request: Request, slug: str | None = None) -> Response:
+        organisation = self.get_object()
+        if request.method == "PUT":
+            if organisation.my_role not in {Membership.Role.OWNER, Membership.Role.EDITOR}:
+                raise exceptions.PermissionDenied("Viewers cannot change the tools in use.")
+            serializer = serializers.OrganisationToolsSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.organisation_set_tools(
+                organisation=organisation, tool_slugs=serializer.validated_data["tools"]
+            )
+        used = organisation.tool_uses.order_by("tool__slug").values_list("tool__slug", flat=True)
+        return Response({"tools": list(used)})
+
+    @extend_schema(
+        tags=["organisations"],
+        summary="Submitted results over time, per discipline and per hindrance",
+        parameters=[
+            OpenApiParameter("questionnaire", str, required=True, description="Questionnaire slug.")
+        ],
+        responses={200: serializers.HistoryEntrySerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def history(self, request: Request, slug: str | None = None) -> Response:
+        organisation = self.get_object()
+        unknown = set(request.query_params) - {"questionnaire", "format"}
+        if unknown:
+            raise exceptions.ValidationError(
+                {name: ["Unknown query parameter. Allowed: questionnaire."] for name in unknown}
+            )
+        questionnaire_slug = request.query_params.get("questionnaire", "").strip()
+        if not questionnaire_slug:
+            raise exceptions.ValidationError({"questionnaire": ["This parameter is required."]})
+        questionnaire = Questionnaire.objects.filter(slug=questionnaire_slug).first()
+        if questionnaire is None:
+            raise exceptions.ValidationError(
+                {"questionnaire": [f"No questionnaire '{questionnaire_slug}'."]}
+            )
+        rows = []
+        for result in selectors.history(organisation, questionnaire):
+            figures = {"discipline": {}, "hindrance": {}}
+            for score in result.plotted:
+                figures[score.axis][score.key] = (
+                    None if score.percent is None else str(score.percent)
+                )
+            rows.append(
+                {
+                    "assessment": result.assessment_id,
+                    "title": result.assessment.title,
+                    "version": result.assessment.version.number,
+                    "submitted_at": result.assessment.submitted_at,
+                    "overall": None if result.overall is None else str(result.overall),
+                    "overall_percent": None
+                    if result.overall_percent is None
+                    else str(result.overall_percent),
+                    "level": result.level_key or None,
+                    "level_name": result.level_name or None,
+                    "disciplines": figures["discipline"],
+                    "hindrances": figures["hindrance"],
+                }
+            )
+        return Response(rows)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = serializers.OrganisationCreateSerializer(data=request.data)
