@@ -24,6 +24,7 @@ seed: $(STAMP)
 	$(MANAGE) import_questionnaire fixtures/questionnaires/*.yaml
 	$(MANAGE) ensure_demo_superuser
 	$(MANAGE) ensure_demo_organisation
+	$(MANAGE) ensure_demo_assessment
 
 run: seed
 	@echo "opsassess on http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/ as 'admin')"
