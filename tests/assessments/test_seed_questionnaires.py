@@ -1,6 +1,7 @@
 """Invariants of the seed questionnaires in fixtures/questionnaires/."""
 
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -87,3 +88,30 @@ def test_a_seeded_questionnaire_is_answered_end_to_end_with_named_breakdowns(
     assert set(result["breakdowns"]["hindrances"]) <= set(
         Hindrance.objects.values_list("slug", flat=True)
     )
+
+
+def test_the_demo_assessment_gets_sensible_recommendations_from_the_seed(seeded: Any) -> None:
+    from io import StringIO
+
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    from assessments.models import Assessment
+    from catalog.models import Tool
+
+    User.objects.create_superuser("admin", password="x-long-password-1")
+    call_command("ensure_demo_organisation", stdout=StringIO())
+    call_command("ensure_demo_assessment", stdout=StringIO())
+    call_command("ensure_demo_assessment", stdout=StringIO())
+    assessment = Assessment.objects.get()
+    assert assessment.status == "submitted"
+    advice = assessment.result.snapshot["recommendations"]
+    assert len(advice) == 10
+    gains = [rec["expected_gain"] for rec in advice]
+    assert Decimal(gains[0]) > 0
+    for rec in advice:
+        for tool in rec["tools"]:
+            catalogue_tool = Tool.objects.get(slug=tool["slug"])
+            assert catalogue_tool.ring != "hold"
+            assert catalogue_tool.practices.filter(slug=rec["practice"]).exists()
+        assert rec["triggers"], rec["practice"]
