@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from assessments import selectors, services
 from assessments.models import (
@@ -22,6 +24,7 @@ from assessments.models import (
     MaturityLevel,
     Membership,
     Organisation,
+    OrganisationAPIKey,
     Question,
     Questionnaire,
     QuestionnaireVersion,
@@ -642,3 +645,39 @@ class AssessmentAdmin(admin.ModelAdmin):
     def computed_at(self, assessment: Assessment) -> Any:
         result = _result(assessment)
         return result.computed_at if result else None
+
+
+admin.site.unregister(APIKey)  # the library's generic key model is not used here
+
+
+@admin.register(OrganisationAPIKey)
+class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
+    list_display = [
+        "prefix",
+        "name",
+        "organisation",
+        "scope",
+        "created",
+        "last_used_at",
+        "expiry_date",
+        "_has_expired",
+        "revoked",
+    ]
+    list_filter = ["scope", "revoked", "organisation"]
+    list_select_related = ["organisation"]
+    search_fields = ["name", "prefix", "organisation__name"]
+    fields = ["prefix", "name", "organisation", "scope", "expiry_date", "revoked", "last_used_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = (*super().get_readonly_fields(request, obj), "last_used_at")
+        if obj is not None:
+            # The scope of an existing key never changes: revoke it and make another.
+            fields = (*fields, "organisation", "scope")
+        return fields
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: Any = None, change: bool = False
+    ) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -31,6 +31,7 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self) -> None:
+        from assessments import schema  # noqa: F401  (registers the OpenAPI extension)
         from catalog import usage
 
         usage.register(published_questions_using)

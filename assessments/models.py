@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from rest_framework_api_key.models import AbstractAPIKey
 
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
 
@@ -425,6 +426,39 @@ class Membership(models.Model):
         return self.role in {self.Role.OWNER, self.Role.EDITOR}
 
 
+class OrganisationAPIKey(AbstractAPIKey):
+    """A machine credential that reads scores: of one organisation, or (staff only) of all.
+
+    Only a hash is stored; the key itself is shown once, when it is created.
+    """
+
+    class Scope(models.TextChoices):
+        ORGANISATION = "organisation", "Scores of one organisation"
+        ALL_ORGANISATIONS = "all_organisations", "Scores of all organisations (staff only)"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="api_keys"
+    )
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.ORGANISATION)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope="organisation", organisation__isnull=False)
+                | Q(scope="all_organisations", organisation__isnull=True),
+                name="api_key_scope_matches_organisation",
+                violation_error_message="A key for one organisation names it; a key for all "
+                "organisations names none.",
+            )
+        ]
+
+
 class Assessment(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -463,7 +497,11 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "status"], name="assessment_org_status")]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="assessment_org_status"),
+            # The scores feed pages through submitted assessments by (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="assessment_feed_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "submitted"]), name="assessment_status_valid"

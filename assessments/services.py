@@ -286,6 +286,46 @@ def organisation_set_tools(*, organisation: Organisation, tool_slugs: Sequence[s
 
 
 @transaction.atomic
+def api_key_create(
+    *,
+    name: str,
+    created_by: AbstractBaseUser,
+    organisation: Organisation | None = None,
+    expiry_date: Any = None,
+) -> tuple[Any, str]:
+    """A read-only scores key for one organisation, or for all when organisation is None.
+
+    Returns the stored key and the secret, which is shown this once and never again.
+    """
+    from assessments.models import OrganisationAPIKey
+
+    if organisation is None and not getattr(created_by, "is_staff", False):
+        raise ValidationError({"scope": "Only staff can create keys for all organisations."})
+    if expiry_date is not None and expiry_date <= timezone.now():
+        raise ValidationError({"expiry_date": "An expiry date must lie in the future."})
+    scope = (
+        OrganisationAPIKey.Scope.ORGANISATION
+        if organisation is not None
+        else OrganisationAPIKey.Scope.ALL_ORGANISATIONS
+    )
+    return OrganisationAPIKey.objects.create_key(
+        name=name,
+        organisation=organisation,
+        scope=scope,
+        created_by=created_by,
+        expiry_date=expiry_date,
+    )
+
+
+@transaction.atomic
+def api_key_revoke(*, key: Any) -> None:
+    """Revoke a key for good (revocation cannot be undone)."""
+    if not key.revoked:
+        key.revoked = True
+        key.save(update_fields=["revoked"])
+
+
+@transaction.atomic
 def assessment_create(
     *,
     organisation: Organisation,
@@ -488,7 +528,11 @@ def assessment_targets_validate(
 def assessment_update(
     *, assessment: Assessment, title: str | None = None, targets: Mapping[str, Any] | None = None
 ) -> Assessment:
-    assessment = _lock_draft(assessment)
+    """Retitle an assessment (even once submitted) or set a draft's targets."""
+    if targets is not None:
+        assessment = _lock_draft(assessment)
+    else:
+        assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if targets is not None:
         assessment.targets = assessment_targets_validate(
             targets=targets, version=assessment.version

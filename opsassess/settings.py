@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "drf_standardized_errors",
     "import_export",
     "knox",
+    "rest_framework_api_key",
     "opsassess.core",
     "catalog",
     "assessments",
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETags for every GET, and 304s for If-None-Match / If-Modified-Since.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -273,3 +273,28 @@ class HistoryEntrySerializer(serializers.Serializer):
     level_name = serializers.CharField(allow_null=True)
     disciplines = serializers.DictField(child=serializers.CharField(allow_null=True))
     hindrances = serializers.DictField(child=serializers.CharField(allow_null=True))
+
+
+class APIKeySerializer(serializers.Serializer):
+    prefix = serializers.CharField(help_text="Public identifier: the part before the dot.")
+    name = serializers.CharField()
+    scope = serializers.CharField()
+    organisation = serializers.CharField(source="organisation.slug", allow_null=True, default=None)
+    created = serializers.DateTimeField()
+    expiry_date = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked = serializers.BooleanField()
+
+
+class APIKeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50, help_text="What uses the key, e.g. 'BI sync'.")
+    expiry_date = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Optional; the key stops working then."
+    )
+
+
+class APIKeyCreatedSerializer(APIKeySerializer):
+    key = serializers.CharField(
+        help_text="The secret, shown only in this response: store it now. "
+        "Send it as `Authorization: Api-Key <key>`."
+    )

@@ -2,10 +2,15 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from assessments.api import views
+from assessments.api.feed import ScoresView
 
 router = SimpleRouter()
 router.register("questionnaires", views.QuestionnaireViewSet, basename="questionnaire")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 
-urlpatterns = [path("auth/token/", views.TokenView.as_view(), name="auth-token")]
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("scores/", ScoresView.as_view(), name="scores"),
+    path("keys/", views.StaffKeysView.as_view(), name="staff-keys"),
+]

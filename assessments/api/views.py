@@ -15,7 +15,13 @@ from rest_framework.views import APIView
 
 from assessments import selectors, services
 from assessments.api import serializers
-from assessments.models import Assessment, Membership, Questionnaire, QuestionnaireVersion
+from assessments.models import (
+    Assessment,
+    Membership,
+    OrganisationAPIKey,
+    Questionnaire,
+    QuestionnaireVersion,
+)
 
 CONFLICT = serializers.ConflictResponseSerializer
 
@@ -133,7 +139,7 @@ class AssessmentFilter(filters.FilterSet):
 @extend_schema_view(
     partial_update=extend_schema(
         tags=["assessments"],
-        summary="Change a draft's title or targets",
+        summary="Change an assessment's title, or a draft's targets",
         request=serializers.AssessmentUpdateSerializer,
         responses={200: serializers.AssessmentDetailSerializer, 409: CONFLICT},
     ),
@@ -484,6 +490,57 @@ class OrganisationViewSet(
             )
         return Response(rows)
 
+    def _owned(self) -> Any:
+        organisation = self.get_object()
+        if organisation.my_role != Membership.Role.OWNER:
+            raise exceptions.PermissionDenied("Only the organisation's owners manage API keys.")
+        return organisation
+
+    @extend_schema(
+        methods=["GET"],
+        tags=["api keys"],
+        summary="The organisation's API keys (owners only)",
+        responses={200: serializers.APIKeySerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        tags=["api keys"],
+        summary="Create a read-only scores key for the organisation (owners only)",
+        request=serializers.APIKeyCreateSerializer,
+        responses={201: serializers.APIKeyCreatedSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    def keys(self, request: Request, slug: str | None = None) -> Response:
+        organisation = self._owned()
+        if request.method == "POST":
+            serializer = serializers.APIKeyCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            key, secret = services.api_key_create(
+                organisation=organisation, created_by=request.user, **serializer.validated_data
+            )
+            body = serializers.APIKeySerializer(key).data | {"key": secret}
+            return Response(body, status=status.HTTP_201_CREATED)
+        keys = organisation.api_keys.select_related("organisation").order_by("-created")
+        return Response(serializers.APIKeySerializer(keys, many=True).data)
+
+    @extend_schema(
+        tags=["api keys"],
+        summary="Revoke an API key for good (owners only)",
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        filter_backends=[],
+        url_path=r"keys/(?P<prefix>[A-Za-z0-9]+)",
+    )
+    def revoke_key(self, request: Request, slug: str | None = None, prefix: str = "") -> Response:
+        organisation = self._owned()
+        key = get_object_or_404(organisation.api_keys, prefix=prefix)
+        services.api_key_revoke(key=key)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = serializers.OrganisationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -492,3 +549,31 @@ class OrganisationViewSet(
         return Response(
             serializers.OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED
         )
+
+
+class StaffKeysView(APIView):
+    """Keys that read the scores of every organisation: staff only."""
+
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        tags=["api keys"],
+        summary="Keys for all organisations (staff only)",
+        responses={200: serializers.APIKeySerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        keys = OrganisationAPIKey.objects.filter(organisation__isnull=True).order_by("-created")
+        return Response(serializers.APIKeySerializer(keys, many=True).data)
+
+    @extend_schema(
+        tags=["api keys"],
+        summary="Create a read-only scores key for all organisations (staff only)",
+        request=serializers.APIKeyCreateSerializer,
+        responses={201: serializers.APIKeyCreatedSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = serializers.APIKeyCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key, secret = services.api_key_create(created_by=request.user, **serializer.validated_data)
+        body = serializers.APIKeySerializer(key).data | {"key": secret}
+        return Response(body, status=status.HTTP_201_CREATED)

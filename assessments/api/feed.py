@@ -1,0 +1,247 @@
+"""GET /api/v1/scores/: the incremental scores feed and its CSV / JSON Lines exports."""
+
+from typing import Any
+
+import knox.auth
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils.http import http_date
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from assessments import feed, selectors
+from assessments.authentication import APIKeyAuthentication, api_key_of
+from assessments.models import Assessment, OrganisationAPIKey
+from opsassess.core.api.filters import StrictFilterBackend
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+
+
+def _figures(slugs: tuple[str, ...], what: str) -> serializers.Serializer:
+    fields = {
+        slug: serializers.CharField(allow_null=True, help_text=f"{what} '{slug}', percent")
+        for slug in slugs
+    }
+    return type(f"{what.title()}Figures", (serializers.Serializer,), fields)()
+
+
+class StreamOnlyRenderer(BaseRenderer):
+    """Lets content negotiation pick a streamed format; the view streams it itself."""
+
+    def render(self, data: Any, accepted_media_type: Any = None, context: Any = None) -> bytes:
+        return JSONRenderer().render(data)
+
+
+class CSVRenderer(StreamOnlyRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+
+class JSONLinesRenderer(StreamOnlyRenderer):
+    media_type = "application/jsonl"
+    format = "jsonl"
+
+
+class ScoreRowSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField(help_text="Assessment id: upsert by it.")
+    organisation = serializers.CharField(help_text="Organisation slug.")
+    questionnaire = serializers.CharField(help_text="Questionnaire slug.")
+    version = serializers.IntegerField(help_text="Questionnaire version number.")
+    title = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(help_text="Changes whenever the row changes.")
+    overall = serializers.CharField(allow_null=True, help_text="Overall score (decimal).")
+    overall_percent = serializers.CharField(allow_null=True, help_text="0-100 (decimal).")
+    level = serializers.CharField(allow_null=True, help_text="Key of the level reached.")
+    level_name = serializers.CharField(allow_null=True)
+    disciplines = _figures(feed.DISCIPLINES, "discipline")
+    hindrances = _figures(feed.HINDRANCES, "hindrance")
+
+
+class ScoresPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page, null at the end.")
+    next_cursor = serializers.CharField(
+        allow_null=True,
+        help_text="Keep it: passing it as `cursor` later returns only rows new or changed since.",
+    )
+    results = ScoreRowSerializer(many=True)
+
+
+class ScoresFilter(filters.FilterSet):
+    organisation = filters.CharFilter(
+        field_name="organisation__slug", help_text="Organisation slug."
+    )
+    questionnaire = filters.CharFilter(
+        field_name="version__questionnaire__slug", help_text="Questionnaire slug."
+    )
+    version = filters.NumberFilter(field_name="version__number", help_text="Version number.")
+    discipline = filters.CharFilter(
+        method="filter_discipline", help_text="Only results that score this discipline (slug)."
+    )
+    level = filters.CharFilter(field_name="result__level_key", help_text="Level key reached.")
+    submitted_after = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Rows changed at or after this moment (ISO 8601).",
+    )
+
+    class Meta:
+        model = Assessment
+        fields: list[str] = []
+
+    def filter_discipline(self, queryset: QuerySet[Assessment], name: str, value: str) -> Any:
+        return queryset.filter(
+            result__scores__axis="discipline",
+            result__scores__key=value,
+            result__scores__percent__isnull=False,
+        )
+
+
+EXAMPLE_ROW = {
+    "assessment": 42,
+    "organisation": "acme",
+    "questionnaire": "devops-maturity",
+    "version": 1,
+    "title": "Q4 review",
+    "submitted_at": "2026-11-20T09:30:00Z",
+    "updated_at": "2026-11-20T09:30:00Z",
+    "overall": "0.6125",
+    "overall_percent": "61.2500",
+    "level": "managed",
+    "level_name": "Managed",
+    "disciplines": {"devops": "61.2500", "mlops": None, "aiops": None},
+    "hindrances": {
+        "skills-gap": "55.0000",
+        "data-quality": None,
+        "use-cases": "70.0000",
+        "culture": "62.5000",
+        "infrastructure": "58.3333",
+        "tooling": "66.6667",
+    },
+}
+
+
+class ScoresView(GenericAPIView):
+    """One flat row per submitted assessment, for dashboards and warehouses."""
+
+    allow_api_keys = True
+    authentication_classes = [
+        APIKeyAuthentication,
+        knox.auth.TokenAuthentication,
+        SessionAuthentication,
+    ]
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_class = ScoresFilter
+    filter_backends = [StrictFilterBackend]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, JSONLinesRenderer]
+    pagination_class = None
+    extra_query_parameters = ["cursor", "page_size"]
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        if getattr(self, "swagger_fake_view", False):
+            return Assessment.objects.none()
+        key = api_key_of(self.request)
+        submitted = Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
+        if key is None:
+            return selectors.assessments_for(self.request.user).filter(
+                status=Assessment.Status.SUBMITTED
+            )
+        if key.scope == OrganisationAPIKey.Scope.ALL_ORGANISATIONS:
+            return submitted
+        return submitted.filter(organisation_id=key.organisation_id)
+
+    def _page_size(self) -> int:
+        raw = self.request.query_params.get("page_size")
+        if raw is None:
+            return DEFAULT_PAGE_SIZE
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+            raise exceptions.ValidationError(
+                {"page_size": [f"Must be a whole number from 1 to {MAX_PAGE_SIZE}."]}
+            )
+        return int(raw)
+
+    def _wanted_format(self) -> str:
+        return str(getattr(self.request.accepted_renderer, "format", "json"))
+
+    @extend_schema(
+        tags=["scores"],
+        summary="The scores feed (incremental sync, CSV and JSON Lines export)",
+        description=(
+            "Rows are ordered by (`updated_at`, `assessment`). Page with `cursor`: store the "
+            "`next_cursor` of the last page and pass it next time to get only rows that are new "
+            "or changed since. Delivery is at least once: upsert by `assessment`. Send "
+            "`If-None-Match` with the ETag of the previous answer to get a 304 when nothing "
+            "changed. With `format=csv` (or `Accept: text/csv`) or `format=jsonl` the whole "
+            "filtered set is streamed instead of a page; CSV columns: "
+            + ", ".join(feed.CSV_COLUMNS)
+            + ". Authenticate with `Authorization: Api-Key <key>` or a user token."
+        ),
+        parameters=[
+            OpenApiParameter("cursor", str, description="A `next_cursor` from an earlier page."),
+            OpenApiParameter(
+                "page_size",
+                int,
+                description=f"Rows per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+            ),
+            OpenApiParameter(
+                "format", str, enum=["json", "csv", "jsonl"], description="Default json."
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(
+                ScoresPageSerializer,
+                examples=[
+                    OpenApiExample(
+                        "A page",
+                        value={
+                            "next": "http://127.0.0.1:8000/api/v1/scores/?cursor=WyIyMDI2",
+                            "next_cursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwKzAwOjAwIiwgNDJd",
+                            "results": [EXAMPLE_ROW],
+                        },
+                    )
+                ],
+            ),
+            304: OpenApiResponse(description="Not modified since the ETag or date sent."),
+        },
+    )
+    def get(self, request: Request) -> Any:
+        fmt = self._wanted_format()
+        queryset = self.filter_queryset(self.get_queryset())
+        if fmt in {"csv", "jsonl"}:
+            lines = feed.csv_lines if fmt == "csv" else feed.json_lines
+            content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/jsonl"
+            response = StreamingHttpResponse(
+                lines(feed.iterate(queryset)), content_type=content_type
+            )
+            response["Content-Disposition"] = f'attachment; filename="scores.{fmt}"'
+            return response
+        size = self._page_size()
+        cursor = request.query_params.get("cursor")
+        try:
+            results, more = feed.page(queryset, cursor, size)
+        except feed.CursorError as exc:
+            raise exceptions.ValidationError({"cursor": [str(exc)]}) from None
+        if results:
+            last = results[-1]
+            next_cursor = feed.encode_cursor(last["updated_at"], last["assessment"])
+        else:
+            next_cursor = cursor or None
+        next_url = None
+        if more:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", next_cursor)
+        response = Response({"next": next_url, "next_cursor": next_cursor, "results": results})
+        if results:
+            newest = max(row["updated_at"] for row in results)
+            response["Last-Modified"] = http_date(newest.timestamp())
+        return response
