@@ -150,6 +150,7 @@ def iterate(queryset: QuerySet[Assessment], chunk: int = 2000) -> Iterator[dict[
         if not more or not batch:
             return
         cursor = encode_cursor(batch[-1]["updated_at"], batch[-1]["assessment"])
+        del batch  # let the chunk go before the next one is fetched
 
 
 def _safe_cell(value: Any) -> Any:
