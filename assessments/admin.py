@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
@@ -31,6 +32,7 @@ from assessments.models import (
     Result,
     Section,
 )
+from opsassess.core.admin import AuditedAdmin
 
 DRAFT = QuestionnaireVersion.Status.DRAFT
 
@@ -177,7 +179,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(admin.ModelAdmin):
+class QuestionnaireAdmin(AuditedAdmin):
     list_display = ["name", "slug", "latest_version", "version_count"]
     search_fields = ["name", "slug", "description"]
     fields = ["name", "slug", "description", "created_at"]
@@ -319,7 +321,7 @@ class QuestionnaireVersionForm(forms.ModelForm):
 
 
 @admin.register(QuestionnaireVersion)
-class QuestionnaireVersionAdmin(admin.ModelAdmin):
+class QuestionnaireVersionAdmin(AuditedAdmin):
     form = QuestionnaireVersionForm
     list_display = ["questionnaire", "number", "status", "level_mode", "published_at"]
     list_filter = ["status", "questionnaire"]
@@ -467,7 +469,7 @@ class QuestionAdminForm(forms.ModelForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(AuditedAdmin):
     form = QuestionAdminForm
     list_display = ["key", "version", "section", "type", "weight", "required"]
     list_filter = ["type", "version__questionnaire", "version__status"]
@@ -535,7 +537,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -578,7 +580,7 @@ def _result(assessment: Assessment) -> Result | None:
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(AuditedAdmin):
     list_display = ["id", "organisation", "version", "title", "status", "submitted_at", "level"]
     list_filter = ["status", "organisation", "version__questionnaire"]
     list_select_related = ["organisation", "version__questionnaire", "result"]
@@ -609,6 +611,10 @@ class AssessmentAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # View-only everywhere, also on the history pages (which build a form from these).
+        return list(flatten_fieldsets(self.fieldsets))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -681,3 +687,36 @@ class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class AuditTrailAdmin(admin.ModelAdmin):
+    """A read-only view of one model's history: who did what, and when."""
+
+    list_display = [
+        "history_date",
+        "history_type",
+        "history_user",
+        "record",
+        "history_change_reason",
+    ]
+    list_filter = ["history_type", "history_date"]
+    search_fields = ["history_user__username", "history_change_reason"]
+    list_select_related = ["history_user"]
+    date_hierarchy = "history_date"
+
+    @admin.display(description="record")
+    def record(self, historical: Any) -> str:
+        return f"{historical.instance_type._meta.verbose_name} #{historical.id}"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+for audited in (Assessment, Answer, Membership, OrganisationAPIKey, QuestionnaireVersion):
+    admin.site.register(audited.history.model, AuditTrailAdmin)

@@ -17,6 +17,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from rest_framework_api_key.models import AbstractAPIKey
+from simple_history.models import HistoricalRecords
 
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
 
@@ -39,6 +40,7 @@ class Questionnaire(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name", "slug"]
@@ -77,6 +79,7 @@ class QuestionnaireVersion(models.Model):
     changelog = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["questionnaire__name", "-number"]
@@ -193,6 +196,7 @@ class MaturityLevel(VersionPart):
     )
 
     objects = VersionPartQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["version", "position", "id"]
@@ -229,6 +233,7 @@ class Section(VersionPart):
     )
 
     objects = VersionPartQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["version", "position", "id"]
@@ -291,6 +296,7 @@ class Question(VersionPart):
     hindrances = models.ManyToManyField(Hindrance, blank=True, related_name="questions")
 
     objects = VersionPartQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[disciplines, phases, practices, hindrances])
 
     class Meta:
         ordering = ["version", "position", "id"]
@@ -314,6 +320,7 @@ class Choice(VersionPart):
     position = models.PositiveIntegerField(default=0)
 
     objects = QuestionPartQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["question", "position", "id"]
@@ -341,6 +348,7 @@ class Band(VersionPart):
     position = models.PositiveIntegerField(default=0)
 
     objects = QuestionPartQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["question", "position", "id"]
@@ -363,6 +371,7 @@ class Organisation(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name", "slug"]
@@ -379,6 +388,7 @@ class OrganisationTool(models.Model):
     )
     tool = models.ForeignKey("catalog.Tool", on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["organisation", "tool__name"]
@@ -408,6 +418,7 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["organisation", "user"]
@@ -444,6 +455,7 @@ class OrganisationAPIKey(AbstractAPIKey):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"
@@ -494,6 +506,7 @@ class Assessment(models.Model):
         blank=True,
         related_name="+",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -533,6 +546,7 @@ class Answer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["assessment", "question__position", "id"]
@@ -563,6 +577,7 @@ class Result(models.Model):
     level_name = models.CharField(max_length=120, blank=True)
     snapshot = models.JSONField()
     computed_at = models.DateTimeField()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-computed_at"]

@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from assessments import questionnaire_format, scoring, selectors
 from assessments.models import (
@@ -183,22 +184,32 @@ def _create_tree(version: QuestionnaireVersion, document: Mapping[str, Any]) -> 
             level_gate=levels.get(data.get("level_gate", "")),
             pass_score=_d(data.get("pass_score")),
         )
-        Choice.objects.bulk_create(
-            Choice(
-                question=question, key=c["key"], label=c["label"], value=_d(c["value"]), position=i
-            )
-            for i, c in enumerate(data.get("choices", []))
+        bulk_create_with_history(
+            [
+                Choice(
+                    question=question,
+                    key=c["key"],
+                    label=c["label"],
+                    value=_d(c["value"]),
+                    position=i,
+                )
+                for i, c in enumerate(data.get("choices", []))
+            ],
+            Choice,
         )
-        Band.objects.bulk_create(
-            Band(
-                question=question,
-                lower=_d(b.get("lower")),
-                upper=_d(b.get("upper")),
-                value=_d(b["value"]),
-                label=b.get("label", ""),
-                position=i,
-            )
-            for i, b in enumerate(data.get("bands", []))
+        bulk_create_with_history(
+            [
+                Band(
+                    question=question,
+                    lower=_d(b.get("lower")),
+                    upper=_d(b.get("upper")),
+                    value=_d(b["value"]),
+                    label=b.get("label", ""),
+                    position=i,
+                )
+                for i, b in enumerate(data.get("bands", []))
+            ],
+            Band,
         )
         for axis, values in data.get("tags", {}).items():
             through = getattr(Question, axis).through
@@ -279,9 +290,12 @@ def organisation_set_tools(*, organisation: Organisation, tool_slugs: Sequence[s
             "tool__slug", flat=True
         )
     )
-    OrganisationTool.objects.bulk_create(
-        OrganisationTool(organisation=organisation, tool=tools[slug])
-        for slug in sorted(wanted - existing)
+    bulk_create_with_history(
+        [
+            OrganisationTool(organisation=organisation, tool=tools[slug])
+            for slug in sorted(wanted - existing)
+        ],
+        OrganisationTool,
     )
 
 
@@ -665,5 +679,5 @@ def assessment_copy(*, assessment: Assessment, user: AbstractBaseUser) -> CopyOu
                 answered_by=user,
             )
         )
-    Answer.objects.bulk_create(rows)
+    bulk_create_with_history(rows, Answer, default_user=user, default_change_reason="copied")
     return CopyOutcome(copy, dropped)

@@ -10,6 +10,7 @@ from import_export.formats.base_formats import CSV, JSON
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
 from catalog.resources import PracticeResource, ToolResource
 from catalog.usage import uses_of
+from opsassess.core.admin import AuditedAdmin
 
 
 class ProtectUsedRowsMixin:
@@ -42,7 +43,7 @@ class PracticeInline(admin.StackedInline):
 
 
 @admin.register(Discipline)
-class DisciplineAdmin(ProtectUsedRowsMixin, admin.ModelAdmin):
+class DisciplineAdmin(ProtectUsedRowsMixin, AuditedAdmin):
     list_display = ["name", "slug", "order", "audience"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -50,7 +51,7 @@ class DisciplineAdmin(ProtectUsedRowsMixin, admin.ModelAdmin):
 
 
 @admin.register(LifecyclePhase)
-class LifecyclePhaseAdmin(ProtectUsedRowsMixin, admin.ModelAdmin):
+class LifecyclePhaseAdmin(ProtectUsedRowsMixin, AuditedAdmin):
     list_display = ["name", "discipline", "order", "slug", "practice_count"]
     list_filter = ["discipline"]
     list_select_related = ["discipline"]
@@ -67,7 +68,7 @@ class LifecyclePhaseAdmin(ProtectUsedRowsMixin, admin.ModelAdmin):
 
 
 @admin.register(Hindrance)
-class HindranceAdmin(ProtectUsedRowsMixin, admin.ModelAdmin):
+class HindranceAdmin(ProtectUsedRowsMixin, AuditedAdmin):
     list_display = ["name", "slug", "order"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -82,7 +83,7 @@ class ToolInline(admin.TabularInline):
 
 
 @admin.register(Practice)
-class PracticeAdmin(ProtectUsedRowsMixin, ImportExportModelAdmin):
+class PracticeAdmin(ProtectUsedRowsMixin, AuditedAdmin, ImportExportModelAdmin):
     formats = [CSV, JSON]
     resource_classes = [PracticeResource]
     list_display = ["name", "phase", "order", "slug"]
@@ -131,7 +132,7 @@ class ToolAdminForm(forms.ModelForm):
 
 
 @admin.register(Tool)
-class ToolAdmin(ImportExportModelAdmin):
+class ToolAdmin(AuditedAdmin, ImportExportModelAdmin):
     formats = [CSV, JSON]
     form = ToolAdminForm
     resource_classes = [ToolResource]

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import ProtectedError, Q
+from simple_history.models import HistoricalRecords
 
 
 class MaturityLevel(models.IntegerChoices):
@@ -61,6 +62,7 @@ class Discipline(CatalogueModel):
         max_length=200, blank=True, help_text="The people who practise this discipline day to day."
     )
     order = models.PositiveSmallIntegerField(default=1, help_text="Position in lists.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "slug"]
@@ -72,6 +74,7 @@ class LifecyclePhase(CatalogueModel):
         validators=[MinValueValidator(1)],
         help_text="Position of the phase in the discipline's lifecycle, starting at 1.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["discipline__order", "order"]
@@ -91,6 +94,7 @@ class Hindrance(CatalogueModel):
     order = models.PositiveSmallIntegerField(
         default=1, help_text="Position in lists (the order the survey reported them)."
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "slug"]
@@ -110,6 +114,7 @@ class Practice(CatalogueModel):
         related_name="practices",
         help_text="The hindrances that adopting this practice helps to overcome.",
     )
+    history = HistoricalRecords(m2m_fields=[hindrances])
 
     class Meta:
         ordering = ["phase__discipline__order", "phase__order", "order", "slug"]
@@ -152,6 +157,7 @@ class Tool(CatalogueModel):
     )
     disciplines = models.ManyToManyField(Discipline, related_name="tools")
     practices = models.ManyToManyField(Practice, blank=True, related_name="tools")
+    history = HistoricalRecords(m2m_fields=[disciplines, practices])
 
     class Meta:
         ordering = ["name", "slug"]

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "import_export",
     "knox",
     "rest_framework_api_key",
+    "simple_history",
+    "axes",
     "opsassess.core",
     "catalog",
     "assessments",
@@ -88,7 +90,30 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it answers locked-out logins.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Brute force: after 5 failed logins for a username from one address, that pair waits.
+AXES_FAILURE_LIMIT = env.int("OPSASSESS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("OPSASSESS_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+
+# The audit trail is read-only: nobody reverts history from the admin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# Throttle counters must be shared by all workers in production: set CACHE_URL (e.g.
+# redis://127.0.0.1:6379/1 or dbcache://opsassess_cache). The local default suits one process.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://opsassess")}
 
 ROOT_URLCONF = "opsassess.urls"
 WSGI_APPLICATION = "opsassess.wsgi.application"
@@ -170,6 +195,17 @@ REST_FRAMEWORK = {
         "opsassess.core.api.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "opsassess.core.api.pagination.PageNumberPagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "assessments.throttling.UserRateThrottle",
+        "assessments.throttling.APIKeyRateThrottle",
+    ],
+    # Fair use, not security (see the admin lockout above for that).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("OPSASSESS_THROTTLE_ANON", default="120/minute"),
+        "user": env.str("OPSASSESS_THROTTLE_USER", default="600/minute"),
+        "api_key": env.str("OPSASSESS_THROTTLE_API_KEY", default="300/minute"),
+    },
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",

@@ -18,3 +18,11 @@ def seeded_catalogue(db: None) -> None:
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counters() -> None:
+    """Throttle counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
