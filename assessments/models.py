@@ -484,6 +484,10 @@ class Assessment(models.Model):
     )
     title = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    revision = models.PositiveIntegerField(
+        default=1,
+        help_text="Goes up with every change (fields, answers, submit); the ETag is built on it.",
+    )
     targets = models.JSONField(
         default=dict,
         blank=True,
@@ -532,6 +536,11 @@ class Assessment(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.status == self.Status.SUBMITTED
+
+    @property
+    def etag(self) -> str:
+        """A strong validator of this assessment's current state."""
+        return f'"assessment-{self.pk}-r{self.revision}"'
 
 
 class Answer(models.Model):

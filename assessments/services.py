@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -39,6 +40,10 @@ TAG_MODELS = {
     "practices": Practice,
     "hindrances": Hindrance,
 }
+
+
+class StaleVersion(Exception):
+    """The client's view of the resource is out of date (HTTP 412)."""
 
 
 class Conflict(Exception):
@@ -365,8 +370,22 @@ class AnswerInput:
     fields: frozenset[str] = frozenset()
 
 
-def _lock_draft(assessment: Assessment) -> Assessment:
+def _bump(assessment: Assessment) -> None:
+    """Record that the assessment changed: a new revision, hence a new ETag."""
+    Assessment.objects.filter(pk=assessment.pk).update(
+        revision=F("revision") + 1, updated_at=timezone.now()
+    )
+    assessment.refresh_from_db(fields=["revision", "updated_at"])
+
+
+def _check_revision(assessment: Assessment, expected_etag: str | None) -> None:
+    if expected_etag is not None and expected_etag != assessment.etag:
+        raise StaleVersion()
+
+
+def _lock_draft(assessment: Assessment, expected_etag: str | None = None) -> Assessment:
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    _check_revision(locked, expected_etag)
     if locked.is_submitted:
         raise Conflict(
             "This assessment has been submitted; its answers can no longer change. "
@@ -378,14 +397,18 @@ def _lock_draft(assessment: Assessment) -> Assessment:
 
 @transaction.atomic
 def assessment_save_answers(
-    *, assessment: Assessment, answers: Sequence[AnswerInput], user: AbstractBaseUser
+    *,
+    assessment: Assessment,
+    answers: Sequence[AnswerInput],
+    user: AbstractBaseUser,
+    expected_etag: str | None = None,
 ) -> list[Answer]:
     """Upsert many answers at once: all of them are saved, or none when any is invalid.
 
     Fields a client leaves out of an answer keep their stored value, so a comment can be
     added without resending the answer.
     """
-    assessment = _lock_draft(assessment)
+    assessment = _lock_draft(assessment, expected_etag)
     tree = selectors.version_tree(assessment.version)
     questions = tree.question_by_key()
     model = selectors.scoring_model(tree)
@@ -439,7 +462,7 @@ def assessment_save_answers(
             defaults=values | {"answered_by": user},
         )
         saved.append(answer)
-    Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
+    _bump(assessment)
     return saved
 
 
@@ -540,30 +563,41 @@ def assessment_targets_validate(
 
 @transaction.atomic
 def assessment_update(
-    *, assessment: Assessment, title: str | None = None, targets: Mapping[str, Any] | None = None
+    *,
+    assessment: Assessment,
+    expected_etag: str | None,
+    title: str | None = None,
+    targets: Mapping[str, Any] | None = None,
 ) -> Assessment:
-    """Retitle an assessment (even once submitted) or set a draft's targets."""
+    """Retitle an assessment (even once submitted) or set a draft's targets.
+
+    `expected_etag` is the ETag the client last read: a concurrent change makes it stale.
+    """
     if targets is not None:
-        assessment = _lock_draft(assessment)
+        assessment = _lock_draft(assessment, expected_etag)
     else:
         assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        _check_revision(assessment, expected_etag)
     if targets is not None:
         assessment.targets = assessment_targets_validate(
             targets=targets, version=assessment.version
         )
     if title is not None:
         assessment.title = title
-    assessment.save(update_fields=["title", "targets", "updated_at"])
+    assessment.revision += 1
+    assessment.save(update_fields=["title", "targets", "revision", "updated_at"])
     return assessment
 
 
 @transaction.atomic
-def assessment_submit(*, assessment: Assessment, user: AbstractBaseUser) -> Assessment:
+def assessment_submit(
+    *, assessment: Assessment, user: AbstractBaseUser, expected_etag: str | None = None
+) -> Assessment:
     """Score the answers once and freeze them, with recommendations and targets, in a snapshot."""
     from assessments import recommendations, targets
     from assessments.models import Result, ResultScore
 
-    assessment = _lock_draft(assessment)
+    assessment = _lock_draft(assessment, expected_etag)
     tree = selectors.version_tree(assessment.version)
     answers = selectors.answers_by_key(assessment)
     progress = selectors.progress(tree, answers)
@@ -620,7 +654,10 @@ def assessment_submit(*, assessment: Assessment, user: AbstractBaseUser) -> Asse
     assessment.status = Assessment.Status.SUBMITTED
     assessment.submitted_at = now
     assessment.submitted_by = user
-    assessment.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    assessment.revision += 1
+    assessment.save(
+        update_fields=["status", "submitted_at", "submitted_by", "revision", "updated_at"]
+    )
     return assessment
 
 

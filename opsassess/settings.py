@@ -272,4 +272,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # Lockouts are warnings; axes' start-up and bookkeeping lines are noise.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

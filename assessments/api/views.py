@@ -22,6 +22,7 @@ from assessments.models import (
     Questionnaire,
     QuestionnaireVersion,
 )
+from opsassess.core.api.errors import PreconditionRequired
 
 CONFLICT = serializers.ConflictResponseSerializer
 
@@ -140,8 +141,24 @@ class AssessmentFilter(filters.FilterSet):
     partial_update=extend_schema(
         tags=["assessments"],
         summary="Change an assessment's title, or a draft's targets",
+        description="Optimistic concurrency: send `If-Match` with the ETag of the assessment "
+        "as last read (every read returns it). Missing: 428. Stale: 412, nothing changes.",
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description='The ETag last read, e.g. "assessment-7-r3".',
+            )
+        ],
         request=serializers.AssessmentUpdateSerializer,
-        responses={200: serializers.AssessmentDetailSerializer, 409: CONFLICT},
+        responses={
+            200: serializers.AssessmentDetailSerializer,
+            409: CONFLICT,
+            412: CONFLICT,
+            428: CONFLICT,
+        },
     ),
 )
 class AssessmentViewSet(
@@ -186,7 +203,7 @@ class AssessmentViewSet(
         ).data
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self._detail(self.get_object()))
+        return self._detail_response(self.get_object())
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = serializers.AssessmentCreateSerializer(data=request.data)
@@ -225,14 +242,24 @@ class AssessmentViewSet(
             user=request.user,
             title=data["title"],
         )
-        return Response(self._detail(assessment), status=status.HTTP_201_CREATED)
+        return self._detail_response(assessment, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assessment = self._editable()
+        if_match = request.headers.get("If-Match")
+        if not if_match:
+            raise PreconditionRequired()
         serializer = serializers.AssessmentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.assessment_update(assessment=assessment, **serializer.validated_data)
-        return Response(self._detail(self.get_queryset().get(pk=assessment.pk)))
+        services.assessment_update(
+            assessment=assessment, expected_etag=if_match, **serializer.validated_data
+        )
+        return self._detail_response(self.get_queryset().get(pk=assessment.pk))
+
+    def _detail_response(self, assessment: Assessment, **kwargs: Any) -> Response:
+        response = Response(self._detail(assessment), **kwargs)
+        response["ETag"] = assessment.etag
+        return response
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assessment = self._editable()
@@ -267,12 +294,18 @@ class AssessmentViewSet(
             serializer = serializers.AnswersUpdateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             services.assessment_save_answers(
-                assessment=assessment, answers=serializer.answer_inputs(), user=request.user
+                assessment=assessment,
+                answers=serializer.answer_inputs(),
+                user=request.user,
+                expected_etag=request.headers.get("If-Match"),
             )
+            assessment = self.get_queryset().get(pk=assessment.pk)
         else:
             assessment = self.get_object()
         detail = self._detail(assessment)
-        return Response({"progress": detail["progress"], "answers": detail["answers"]})
+        response = Response({"progress": detail["progress"], "answers": detail["answers"]})
+        response["ETag"] = assessment.etag
+        return response
 
     @extend_schema(
         tags=["assessments"],
@@ -282,8 +315,12 @@ class AssessmentViewSet(
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        assessment = services.assessment_submit(assessment=self._editable(), user=request.user)
-        return Response(self._detail(self.get_queryset().get(pk=assessment.pk)))
+        assessment = services.assessment_submit(
+            assessment=self._editable(),
+            user=request.user,
+            expected_etag=request.headers.get("If-Match"),
+        )
+        return self._detail_response(self.get_queryset().get(pk=assessment.pk))
 
     @extend_schema(
         tags=["assessments"],

@@ -104,3 +104,9 @@ def submitted(draft: Any, owner: User) -> Any:
     """The rubric answered "fully" everywhere: 3 + 3 -> min 3, level exemplary."""
     answer_all(draft, owner)
     return services.assessment_submit(assessment=draft, user=owner)
+
+
+def patch_assessment(client: APIClient, pk: int, body: dict[str, Any]) -> Any:
+    """PATCH an assessment the way a careful client does: with the ETag it just read."""
+    etag = client.get(f"/api/v1/assessments/{pk}/")["ETag"]
+    return client.patch(f"/api/v1/assessments/{pk}/", body, HTTP_IF_MATCH=etag)

@@ -527,3 +527,35 @@ def test_recomputing_a_stored_result_gives_the_same_numbers(submitted: Any) -> N
     assert {k: v["score"] for k, v in again["nodes"].items()} == {
         k: v["score"] for k, v in stored["nodes"].items()
     }
+
+
+def test_changing_an_assessment_needs_the_etag_last_read(draft: Any, owner: User) -> None:
+    client = client_for(owner)
+    url = f"/api/v1/assessments/{draft.pk}/"
+    read = client.get(url)
+    etag = read["ETag"]
+    assert etag == f'"assessment-{draft.pk}-r1"'
+    missing = client.patch(url, {"title": "No precondition"})
+    assert missing.status_code == 428
+    assert missing.json()["errors"][0]["code"] == "precondition_required"
+    ok = client.patch(url, {"title": "Renamed"}, HTTP_IF_MATCH=etag)
+    assert ok.status_code == 200
+    assert ok["ETag"] == f'"assessment-{draft.pk}-r2"'
+    stale = client.patch(url, {"title": "Lost update"}, HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert stale.json()["errors"][0]["code"] == "precondition_failed"
+    assert Assessment.objects.get(pk=draft.pk).title == "Renamed"
+
+
+def test_saving_answers_changes_the_etag_and_honours_if_match(draft: Any, owner: User) -> None:
+    client = client_for(owner)
+    url = f"/api/v1/assessments/{draft.pk}/"
+    etag = client.get(url)["ETag"]
+    body = {"answers": [{"question": "unit-tests", "choices": ["fully"]}]}
+    assert client.patch(f"{url}answers/", body, HTTP_IF_MATCH=etag).status_code == 200
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200  # changed
+    newer = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=newer).status_code == 304
+    stale = client.patch(f"{url}answers/", body, HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert client.patch(url, {"title": "x"}, HTTP_IF_MATCH=etag).status_code == 412

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from assessments import services
 from assessments.models import Membership, Organisation, QuestionnaireVersion
 from catalog.models import Tool
-from tests.assessments.conftest import client_for, member
+from tests.assessments.conftest import client_for, member, patch_assessment
 from tests.factories import (
     DisciplineFactory,
     HindranceFactory,
@@ -165,7 +165,6 @@ def test_targets_are_validated_against_the_questionnaire(
 ) -> None:
     draft = services.assessment_create(organisation=organisation, version=insight, user=owner)
     client = client_for(owner)
-    url = f"/api/v1/assessments/{draft.pk}/"
     for targets, attr in [
         ({"level": "legendary"}, "targets.level"),
         ({"sections": {"nowhere": 50}}, "targets.sections.nowhere"),
@@ -173,10 +172,12 @@ def test_targets_are_validated_against_the_questionnaire(
         ({"disciplines": {"mlops": 50}}, "targets.disciplines.mlops"),
         ({"colour": "red"}, "targets.colour"),
     ]:
-        response = client.patch(url, {"targets": targets})
+        response = patch_assessment(client, draft.pk, {"targets": targets})
         assert response.status_code == 400, targets
         assert attr in {error["attr"] for error in response.json()["errors"]}
-    ok = client.patch(url, {"title": "Baseline", "targets": {"sections": {"run": 50}}})
+    ok = patch_assessment(
+        client, draft.pk, {"title": "Baseline", "targets": {"sections": {"run": 50}}}
+    )
     assert ok.status_code == 200
     assert ok.json()["title"] == "Baseline"
 
@@ -191,7 +192,7 @@ def test_targets_give_distance_percent_to_target_and_progress_since_last_time(
     results = []
     for given in (FIRST, SECOND):
         draft = services.assessment_create(organisation=organisation, version=insight, user=owner)
-        client.patch(f"/api/v1/assessments/{draft.pk}/", {"targets": TARGETS})
+        patch_assessment(client, draft.pk, {"targets": TARGETS})
         client.patch(
             f"/api/v1/assessments/{draft.pk}/answers/",
             {"answers": [{"question": k, "choices": [v]} for k, v in given.items()]},

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from assessments import services
 from assessments.models import Assessment, Organisation, OrganisationAPIKey
-from tests.assessments.conftest import answer_all, client_for, member
+from tests.assessments.conftest import answer_all, client_for, member, patch_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +177,7 @@ def test_an_internal_system_syncs_fully_then_incrementally(
     assert idle.json()["next_cursor"] == stored_cursor
 
     # A result is retitled and a new one arrives: exactly those two come back, in order.
-    client_for(owner).patch(f"/api/v1/assessments/{first[0].pk}/", {"title": "r0 renamed"})
+    patch_assessment(client_for(owner), first[0].pk, {"title": "r0 renamed"})
     new = submit(organisation, owner, rubric, "r3")
     changed = api.get(f"/api/v1/scores/?cursor={stored_cursor}")
     assert rows(changed) == [(first[0].pk, "r0 renamed"), (new.pk, "r3")]
@@ -249,7 +249,7 @@ def test_conditional_get_answers_304_until_something_changes(submitted: Any, own
     assert again.content == b""
     since = api.get("/api/v1/scores/", HTTP_IF_MODIFIED_SINCE=modified)
     assert since.status_code == 304
-    api.patch(f"/api/v1/assessments/{submitted.pk}/", {"title": "Renamed"})
+    patch_assessment(api, submitted.pk, {"title": "Renamed"})
     assert api.get("/api/v1/scores/", HTTP_IF_NONE_MATCH=etag).status_code == 200
     result = api.get(f"/api/v1/assessments/{submitted.pk}/result/")
     assert (

@@ -22,10 +22,28 @@ class ConflictError(exceptions.APIException):
         self.extra = extra or {}
 
 
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_code = "precondition_required"
+    default_detail = (
+        "Send If-Match with the ETag you last read, so a concurrent change is not overwritten."
+    )
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+    default_detail = (
+        "The resource changed since you read it (its ETag differs): read it again and retry."
+    )
+
+
 class ApiExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
-        from assessments.services import Conflict
+        from assessments.services import Conflict, StaleVersion
 
+        if isinstance(exc, StaleVersion):
+            return PreconditionFailed()
         if isinstance(exc, DjangoValidationError):
             if hasattr(exc, "error_dict"):
                 return exceptions.ValidationError(
