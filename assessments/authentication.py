@@ -1,7 +1,8 @@
 """Machine credentials: `Authorization: Api-Key <key>` for internal systems.
 
-A key only reads scores. Views opt in with `allow_api_keys = True`; everywhere else a valid
-key is refused with 403, and the admin (session based) never looks at it. A wrong key, a
+A key only reads scores: only the scores feed lists this authentication class, so anywhere
+else a key counts for nothing (401 where a login is needed, the public catalogue stays
+public), and the admin (session based) never looks at it. A wrong key, a
 revoked key and an expired key each get a 401 that says which, but only a caller holding the
 full, correct secret learns that a key is revoked or expired: a wrong secret is just invalid.
 """
@@ -68,11 +69,6 @@ class APIKeyAuthentication(BaseAuthentication):
         if api_key.has_expired:
             raise exceptions.AuthenticationFailed(
                 "This API key has expired.", code="expired_api_key"
-            )
-        view = (request.parser_context or {}).get("view")
-        if not getattr(view, "allow_api_keys", False):
-            raise exceptions.PermissionDenied(
-                "API keys can only read scores (the /api/v1/scores/ feed)."
             )
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:

@@ -141,9 +141,11 @@ def page(
     return rows(values[:size]), len(values) > size
 
 
-def iterate(queryset: QuerySet[Assessment], chunk: int = 2000) -> Iterator[dict[str, Any]]:
-    """Every row, fetched a chunk at a time so memory does not grow with the row count."""
-    cursor = None
+def iterate(
+    queryset: QuerySet[Assessment], chunk: int = 2000, start: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every row after `start`, a chunk at a time, so memory does not grow with the row count."""
+    cursor = start
     while True:
         batch, more = page(queryset, cursor, chunk)
         yield from batch

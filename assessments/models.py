@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.dispatch import receiver
 from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
@@ -624,6 +625,18 @@ class ResultScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.axis}:{self.key} = {self.percent}"
+
+
+@receiver(models.signals.pre_save, sender=Organisation, dispatch_uid="org-rename-touches-feed")
+def _renamed_organisation_changes_its_rows(sender: Any, instance: Organisation, **_: Any) -> None:
+    """Feed rows carry the organisation's slug and name: a rename must re-send them."""
+    if instance.pk is None:
+        return
+    before = Organisation.objects.filter(pk=instance.pk).values("slug", "name").first()
+    if before and (before["slug"], before["name"]) != (instance.slug, instance.name):
+        from django.utils import timezone
+
+        Assessment.objects.filter(organisation_id=instance.pk).update(updated_at=timezone.now())
 
 
 def _refuse_tag_changes_on_published(

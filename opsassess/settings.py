@@ -105,6 +105,7 @@ AXES_FAILURE_LIMIT = env.int("OPSASSESS_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("OPSASSESS_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "opsassess.core.views.locked_out"
 AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
 
 # The audit trail is read-only: nobody reverts history from the admin.

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -111,3 +112,67 @@ def test_demo_superuser_password_is_generated_and_printed_once(
     assert password not in second
     assert "already exists" in second
     assert User.objects.filter(username="admin").count() == 1
+
+
+@pytest.mark.django_db
+def test_repeated_failed_logins_lock_the_account_out_with_a_json_429(
+    api_client: APIClient, settings: Any
+) -> None:
+    settings.AXES_FAILURE_LIMIT = 3
+    User.objects.create_user("mallory-target", password="right-password-123")
+    body = {"username": "mallory-target", "password": "wrong"}
+    statuses = [api_client.post("/api/v1/auth/token/", body).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+    right = {"username": "mallory-target", "password": "right-password-123"}
+    locked = api_client.post("/api/v1/auth/token/", right)
+    assert locked.status_code == 429
+    assert locked.json()["errors"][0]["code"] == "locked_out"
+    assert int(locked["Retry-After"]) > 0
+
+
+@pytest.mark.django_db
+def test_admin_login_is_locked_out_too(client: Any, settings: Any) -> None:
+    settings.AXES_FAILURE_LIMIT = 2
+    User.objects.create_superuser("boss", password="right-password-123")
+    for _ in range(2):
+        client.post("/admin/login/", {"username": "boss", "password": "nope"})
+    response = client.post("/admin/login/", {"username": "boss", "password": "right-password-123"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_anonymous_clients_are_throttled_with_retry_after(
+    api_client: APIClient, settings: Any
+) -> None:
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import AnonRateThrottle
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "anon": "3/minute"}
+    original = AnonRateThrottle.THROTTLE_RATES
+    AnonRateThrottle.THROTTLE_RATES = rates
+    try:
+        statuses = [api_client.get("/api/v1/hindrances/").status_code for _ in range(4)]
+    finally:
+        AnonRateThrottle.THROTTLE_RATES = original
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_production_settings_pass_the_deployment_checklist() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="k" * 20 + "-a-long-random-secret-for-this-test-only-0123456789",
+        DJANGO_ALLOWED_HOSTS="ops.example.com",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -135,7 +135,6 @@ EXAMPLE_ROW = {
 class ScoresView(GenericAPIView):
     """One flat row per submitted assessment, for dashboards and warehouses."""
 
-    allow_api_keys = True
     authentication_classes = [
         APIKeyAuthentication,
         knox.auth.TokenAuthentication,
@@ -174,6 +173,30 @@ class ScoresView(GenericAPIView):
     def _wanted_format(self) -> str:
         return str(getattr(self.request.accepted_renderer, "format", "json"))
 
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        wanted = request.query_params.get("format")
+        known = {renderer.format for renderer in self.get_renderers()}
+        # force=True is DRF rendering an error response: answer it in JSON, don't refuse again.
+        if wanted is not None and wanted not in known and not force:
+            raise exceptions.ValidationError({"format": ["One of: json, csv, jsonl."]})
+        return super().perform_content_negotiation(request, force)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Errors are JSON whatever format was asked for: a CSV client still gets a clear reason.
+        if isinstance(response, Response) and response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def _cursor(self) -> str | None:
+        cursor = self.request.query_params.get("cursor")
+        if cursor is not None:
+            try:
+                feed.decode_cursor(cursor)
+            except feed.CursorError as exc:
+                raise exceptions.ValidationError({"cursor": [str(exc)]}) from None
+        return cursor
+
     @extend_schema(
         tags=["scores"],
         summary="The scores feed (incremental sync, CSV and JSON Lines export)",
@@ -183,7 +206,7 @@ class ScoresView(GenericAPIView):
             "or changed since. Delivery is at least once: upsert by `assessment`. Send "
             "`If-None-Match` with the ETag of the previous answer to get a 304 when nothing "
             "changed. With `format=csv` (or `Accept: text/csv`) or `format=jsonl` the whole "
-            "filtered set is streamed instead of a page; CSV columns: "
+            "filtered set after `cursor` is streamed instead of a page; CSV columns: "
             + ", ".join(feed.CSV_COLUMNS)
             + ". Authenticate with `Authorization: Api-Key <key>` or a user token."
         ),
@@ -218,20 +241,20 @@ class ScoresView(GenericAPIView):
     def get(self, request: Request) -> Any:
         fmt = self._wanted_format()
         queryset = self.filter_queryset(self.get_queryset())
+        cursor = self._cursor()
         if fmt in {"csv", "jsonl"}:
+            if "page_size" in request.query_params:
+                raise exceptions.ValidationError(
+                    {"page_size": ["Exports are not paged: they stream every row after `cursor`."]}
+                )
             lines = feed.csv_lines if fmt == "csv" else feed.json_lines
             content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/jsonl"
-            response = StreamingHttpResponse(
-                lines(feed.iterate(queryset)), content_type=content_type
-            )
+            rows = feed.iterate(queryset, start=cursor)
+            response = StreamingHttpResponse(lines(rows), content_type=content_type)
             response["Content-Disposition"] = f'attachment; filename="scores.{fmt}"'
             return response
         size = self._page_size()
-        cursor = request.query_params.get("cursor")
-        try:
-            results, more = feed.page(queryset, cursor, size)
-        except feed.CursorError as exc:
-            raise exceptions.ValidationError({"cursor": [str(exc)]}) from None
+        results, more = feed.page(queryset, cursor, size)
         if results:
             last = results[-1]
             next_cursor = feed.encode_cursor(last["updated_at"], last["assessment"])

@@ -1,5 +1,7 @@
 """Error pages: JSON under /api/ (clients parse it), Django's HTML pages elsewhere."""
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
@@ -23,3 +25,26 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return _error(500, "server_error", "error", "A server error occurred.")
     return defaults.server_error(request)
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes' answer to a locked-out login: JSON with Retry-After under /api/."""
+    from axes.helpers import get_cool_off, get_lockout_message
+
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds()) if cool_off else None
+    if not _is_api(request):
+        response = HttpResponse(get_lockout_message(), status=429)
+    else:
+        response = _error(
+            429,
+            "client_error",
+            "locked_out",
+            "Too many failed logins for this username from this address; "
+            + (f"try again in {seconds} seconds." if seconds else "ask an administrator."),
+        )
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response

@@ -7,6 +7,7 @@ django-filter and DRF ignore unknown parameters, blank values and unknown orderi
 from typing import Any
 
 from django.db.models import QuerySet
+from django_filters import MultipleChoiceFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
@@ -37,14 +38,24 @@ class StrictFilterBackend(DjangoFilterBackend):
             allowed.add(api_settings.ORDERING_PARAM)
         allowed.update(getattr(view, "extra_query_parameters", ()))
 
+        repeatable = set()
+        if filterset_class is not None:
+            repeatable = {
+                name
+                for name, declared in filterset_class.base_filters.items()
+                if isinstance(declared, MultipleChoiceFilter)
+            }
         errors: dict[str, list[str]] = {}
         for name in request.query_params:
+            values = request.query_params.getlist(name)
             if name not in allowed:
                 errors[name] = [
                     "Unknown query parameter. Allowed: " + ", ".join(sorted(allowed)) + "."
                 ]
-            elif any(value.strip() == "" for value in request.query_params.getlist(name)):
+            elif any(value.strip() == "" for value in values):
                 errors[name] = ["This parameter may not be blank."]
+            elif len(values) > 1 and name not in repeatable:
+                errors[name] = ["Give this parameter once."]
         if errors:
             raise ValidationError(errors)
 

@@ -1,0 +1,230 @@
+"""Every example in docs/integrating.md, run as written against a live server.
+
+The ```sh blocks run with bash and curl, the ```python blocks with this interpreter, each in a
+fresh process that only gets the environment variables the guide documents. A block is found
+by its first line (a comment naming it); every block must be run here, so a new example in the
+guide fails this test until it is exercised.
+"""
+
+import csv
+import importlib
+import io
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection
+
+from assessments import feed, services
+from assessments.api import feed as feed_view
+from assessments.models import Assessment, Membership, Organisation, OrganisationAPIKey
+from tests.assessments.conftest import MODELS_DIR, answer_all, client_for, import_file
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "integrating.md"
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+PASSWORD = "a-long-password-1"
+
+
+def fenced(language: str) -> list[str]:
+    return [body for lang, body in FENCE.findall(GUIDE.read_text()) if lang == language]
+
+
+class Guide:
+    """The runnable examples of the guide, by title: their first line, without '# '.
+
+    `run` takes the start of a title, which must name exactly one example.
+    """
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.cwd, self.env = cwd, env
+        self.blocks: dict[str, tuple[str, str]] = {}
+        for lang, body in FENCE.findall(GUIDE.read_text()):
+            if lang in {"sh", "python"}:
+                title = body.splitlines()[0].removeprefix("# ")
+                assert title not in self.blocks, f"two examples are called {title!r}"
+                self.blocks[title] = (lang, body)
+        self.ran: set[str] = set()
+
+    def run(self, start: str, **env: str) -> str:
+        (title,) = [title for title in self.blocks if title.startswith(start)]
+        lang, body = self.blocks[title]
+        argv = ["bash", "-c", body] if lang == "sh" else [sys.executable, "-c", body]
+        done = subprocess.run(
+            argv,
+            env={**self.env, **env},
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        output = f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+        assert done.returncode == 0, f"{title}\n{output}"
+        self.ran.add(title)
+        return done.stdout
+
+
+def submit(organisation: Organisation, user: User, version: Any, title: str, choice: str) -> Any:
+    assessment = services.assessment_create(
+        organisation=organisation, version=version, user=user, title=title
+    )
+    answer_all(assessment, user, choice)
+    return services.assessment_submit(assessment=assessment, user=user)
+
+
+@pytest.fixture
+def flushable(transactional_db: None) -> Any:
+    """Lets the flush after a transactional test empty the frozen questionnaire tables.
+
+    On SQLite the flush is a DELETE per table, which the immutability triggers on published
+    questionnaire versions refuse; they are dropped for the flush and put back after it.
+    """
+    yield
+    freeze = importlib.import_module("assessments.migrations.0002_freeze_published_versions")
+    with connection.schema_editor() as editor:
+        freeze.backwards(None, editor)
+    try:
+        call_command("flush", verbosity=0, interactive=False)
+    finally:
+        with connection.schema_editor() as editor:
+            freeze.forwards(None, editor)
+
+
+def test_the_guide_documents_the_feed_as_it_is() -> None:
+    assert fenced("csv") == [",".join(feed.CSV_COLUMNS) + "\n"]
+    text = GUIDE.read_text()
+    for key in (*feed.DISCIPLINES, *feed.HINDRANCES):
+        assert f"`{key}`" in text
+    assert feed_view.MAX_PAGE_SIZE == 1000 and feed_view.DEFAULT_PAGE_SIZE == 100
+    assert re.search(r"goes from 1 to 1000\s+\(default 100\)", text)
+
+
+def stored(db_path: Path) -> dict[int, dict[str, Any]]:
+    with sqlite3.connect(db_path) as db:
+        return {pk: json.loads(row) for pk, row in db.execute("SELECT assessment, row FROM scores")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_example_in_the_guide_runs(live_server: Any, flushable: None, tmp_path: Path) -> None:
+    version = import_file(MODELS_DIR / "rubric.yaml")
+    acme = Organisation.objects.create(slug="acme", name="Acme")
+    owner = User.objects.create_user("olivia", password=PASSWORD)
+    Membership.objects.create(organisation=acme, user=owner, role=Membership.Role.OWNER)
+    staff = User.objects.create_user("sam", password=PASSWORD, is_staff=True)
+    globex = Organisation.objects.create(slug="globex", name="Globex")
+    submit(globex, staff, version, "not acme's", "fully")  # never in acme's feed
+    made = [
+        submit(acme, owner, version, title, choice)
+        for title, choice in [("r0", "fully"), ("r1", "partly"), ("r2", "fully")]
+    ]
+    db_path = tmp_path / "scores.sqlite3"
+    guide = Guide(
+        tmp_path,
+        {
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "LANG": "C.UTF-8",
+            "OPSASSESS_URL": live_server.url,
+            "OPSASSESS_USER": "olivia",
+            "OPSASSESS_PASSWORD": PASSWORD,
+            "OPSASSESS_ORG": "acme",
+            "OPSASSESS_DB": str(db_path),
+        },
+    )
+
+    assert guide.run("Settings the examples read") == f"opsassess at {live_server.url}\n"
+
+    # 2. Keys: a token, a key from curl (to be revoked), one from Python (used from then on).
+    token = json.loads(guide.run("Log in"))["token"]
+    guide.env["OPSASSESS_TOKEN"] = token
+    made_by_curl = json.loads(guide.run("Create a read-only scores key"))
+    assert (made_by_curl["scope"], made_by_curl["organisation"]) == ("organisation", "acme")
+    old_key = made_by_curl["key"]
+    assert old_key.startswith(made_by_curl["prefix"] + ".")
+    key = guide.run("Create a key with Python").strip()
+    assert OrganisationAPIKey.objects.get(prefix=key.partition(".")[0]).organisation == acme
+    guide.env["OPSASSESS_KEY"] = key
+
+    all_organisations = "Staff only"
+    refused = json.loads(guide.run(all_organisations))  # an owner is not staff
+    assert refused["errors"][0]["code"] == "permission_denied"
+    staff_token = json.loads(guide.run("Log in", OPSASSESS_USER="sam"))["token"]
+    warehouse = json.loads(guide.run(all_organisations, OPSASSESS_TOKEN=staff_token))
+    assert (warehouse["scope"], warehouse["organisation"]) == ("all_organisations", None)
+
+    listed, status = guide.run("List the organisation's keys", OLD_KEY=old_key).splitlines()
+    assert {row["prefix"] for row in json.loads(listed)} == {
+        made_by_curl["prefix"],
+        key.partition(".")[0],
+    }
+    assert status == "204"
+    assert OrganisationAPIKey.objects.get(prefix=made_by_curl["prefix"]).revoked
+    body, status = guide.run("What a client sees with a revoked key", OLD_KEY=old_key).splitlines()
+    assert status == "HTTP 401"
+    assert json.loads(body)["errors"] == [
+        {"code": "revoked_api_key", "detail": "This API key has been revoked.", "attr": None}
+    ]
+    assert (
+        guide.run("Handle errors with Python")
+        == "400 invalid page_size Must be a whole number from 1 to 1000.\n"
+    )
+
+    # 3. Full sync, two rows a page so that `next` is followed.
+    small = {"OPSASSESS_PAGE_SIZE": "2"}
+    full_curl = "First full sync with curl"
+    assert guide.run(full_curl, **small) == "rows synced: 3 (cursor saved in cursor.txt)\n"
+    assert (tmp_path / "cursor.txt").read_text().strip()
+    full_python = "First full sync with Python"
+    assert guide.run(full_python, **small) == "rows synced: 3 (cursor saved)\n"
+    assert sorted(stored(db_path)) == [a.pk for a in made]
+
+    # 4. Incremental sync: nothing new, then a 304, then a new result, then a renamed one.
+    incremental_curl = "Incremental sync with curl"
+    assert guide.run(incremental_curl) == "rows new or changed: 0\n304\n"
+    incremental = "Incremental sync with Python"
+    assert guide.run(incremental, **small) == "rows new or changed: 0\n"
+    assert guide.run(incremental, **small) == "rows new or changed: 0 (304 Not Modified)\n"
+    made.append(submit(acme, owner, version, "r3", "fully"))
+    assert guide.run(incremental, **small) == "rows new or changed: 1\n"
+    assert sorted(stored(db_path)) == [a.pk for a in made]
+    api, detail = client_for(owner), f"/api/v1/assessments/{made[0].pk}/"
+    etag = api.get(detail)["ETag"]
+    renamed = api.patch(detail, {"title": "r0 bis"}, HTTP_IF_MATCH=etag)
+    assert renamed.status_code == 200, renamed.content
+    assert guide.run(incremental, **small) == "rows new or changed: 1\n"
+    rows = stored(db_path)
+    assert len(rows) == 4 and rows[made[0].pk]["title"] == "r0 bis"  # upserted, not appended
+    assert guide.run(incremental_curl) == "rows new or changed: 2\n304\n"
+
+    # 5. Exports and filters.
+    header = ",".join(feed.CSV_COLUMNS)
+    assert guide.run("Export as CSV and as JSON Lines with curl") == f"{header}\nJSON lines: 4\n"
+    by_param = (tmp_path / "scores.csv").read_text()
+    assert by_param == (tmp_path / "scores-accept.csv").read_text()
+    table = list(csv.DictReader(io.StringIO(by_param)))
+    assert [int(row["assessment"]) for row in table] == [
+        made[1].pk,
+        made[2].pk,
+        made[3].pk,
+        made[0].pk,  # renamed last: the export is in (updated_at, assessment) order too
+    ]
+    jsonl = [json.loads(line) for line in (tmp_path / "scores.jsonl").read_text().splitlines()]
+    assert [row["assessment"] for row in jsonl] == [int(row["assessment"]) for row in table]
+    assert guide.run("Export as CSV with Python") == (f"{header}\nrows: 4\n")
+
+    # r0 was submitted before 2026 (as far as the filters can tell).
+    Assessment.objects.filter(pk=made[0].pk).update(submitted_at=datetime(2025, 6, 1, tzinfo=UTC))
+    filtered = "Filter the feed with curl"
+    assert guide.run(filtered) == "rows: 3\n"
+    jsonl_filtered = "Filter a JSON Lines export with Python"
+    assert guide.run(jsonl_filtered) == "rows: 3, by level: {'basic': 1, 'exemplary': 2}\n"
+
+    assert guide.ran == set(guide.blocks), "examples this test does not run"
