@@ -178,6 +178,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
+# The largest request body accepted (the API answers 413 above it): 500 answers fit easily.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("OPSASSESS_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 REST_FRAMEWORK = {
@@ -186,6 +189,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # JSON only: no form or multipart bodies to worry about.
+    "DEFAULT_PARSER_CLASSES": ["opsassess.core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

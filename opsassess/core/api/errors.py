@@ -6,6 +6,7 @@ the same JSON shape as every other error: {"type", "errors": [{"code", "detail",
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
@@ -44,6 +45,10 @@ class ApiExceptionHandler(ExceptionHandler):
 
         if isinstance(exc, StaleVersion):
             return PreconditionFailed()
+        if isinstance(exc, RequestDataTooBig):
+            from opsassess.core.api.parsers import PayloadTooLarge
+
+            return PayloadTooLarge()
         if isinstance(exc, DjangoValidationError):
             if hasattr(exc, "error_dict"):
                 return exceptions.ValidationError(
