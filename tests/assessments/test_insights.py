@@ -381,3 +381,22 @@ def test_result_query_budget_does_not_grow_with_peers(
     # token, token refresh, assessment with result
     with django_assert_num_queries(3):
         client.get(f"/api/v1/assessments/{results[0].pk}/recommendations/")
+
+
+@pytest.mark.parametrize("extra_tools", [0, 4])
+def test_compare_and_tools_query_budgets_do_not_grow(
+    insight: Any, organisation: Any, owner: User, django_assert_num_queries: Any, extra_tools: int
+) -> None:
+    first = submit(organisation, owner, insight, **FIRST)
+    second = submit(organisation, owner, insight, **SECOND)
+    services.organisation_set_tools(
+        organisation=organisation,
+        tool_slugs=["gitlab", "prom", "jenkins", "gha", "argo"][: 1 + extra_tools],
+    )
+    client = client_for(owner)
+    # token, token refresh, first assessment with result, second assessment with result
+    with django_assert_num_queries(4):
+        client.get(f"/api/v1/assessments/{first.pk}/compare/{second.pk}/")
+    # token, token refresh, organisation with role, tools in use
+    with django_assert_num_queries(4):
+        client.get("/api/v1/organisations/acme/tools/")
