@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -57,9 +58,23 @@ class VersionTree:
 
     def children(self, section: Section) -> list[Section | Question]:
         """A section's subsections and questions in their authored order."""
-        kids: list[Section | Question] = [s for s in self.sections if s.parent_id == section.pk]
-        kids += [q for q in self.questions if q.section_id == section.pk]
-        return sorted(kids, key=lambda node: (node.position, isinstance(node, Question), node.pk))
+        return self._children.get(section.pk, [])
+
+    @cached_property
+    def _children(self) -> dict[int | None, list[Section | Question]]:
+        kids: dict[int | None, list[Section | Question]] = defaultdict(list)
+        for section in self.sections:
+            kids[section.parent_id].append(section)
+        for question in self.questions:
+            kids[question.section_id].append(question)
+        for nodes in kids.values():
+            nodes.sort(key=lambda node: (node.position, isinstance(node, Question), node.pk))
+        return dict(kids)
+
+    @cached_property
+    def model(self) -> scoring.Model:
+        """The scoring rules of this version, built once per loaded tree."""
+        return _build_scoring_model(self)
 
     def questions_in_order(self) -> list[Question]:
         """Questions in the order a form shows them: depth first through the tree."""
@@ -95,11 +110,30 @@ class VersionTree:
         return names
 
 
-def version_tree(version: QuestionnaireVersion) -> VersionTree:
-    """Load a whole version in 9 queries: sections, questions, choices, bands, levels, 4 tags.
+# Published versions never change, so their loaded trees are kept per process. The key
+# includes published_at, so a reused primary key (a test database, a restore) never hits.
+_PUBLISHED_TREES: dict[tuple[int, Any], VersionTree] = {}
+_PUBLISHED_TREES_MAX = 64
 
-    Tags keep the order they were authored in (the order of their link rows).
+
+def version_tree(version: QuestionnaireVersion) -> VersionTree:
+    """A whole version: 9 queries (sections, questions, choices, bands, levels, 4 tag kinds),
+    or none for a published version already loaded by this process.
     """
+    if not version.is_published or version.published_at is None:
+        return _load_version_tree(version)
+    key = (version.pk, version.published_at)
+    tree = _PUBLISHED_TREES.get(key)
+    if tree is None:
+        tree = _load_version_tree(version)
+        if len(_PUBLISHED_TREES) >= _PUBLISHED_TREES_MAX:
+            _PUBLISHED_TREES.clear()
+        _PUBLISHED_TREES[key] = tree
+    return tree
+
+
+def _load_version_tree(version: QuestionnaireVersion) -> VersionTree:
+    """Tags keep the order they were authored in (the order of their link rows)."""
     questions = list(Question.objects.filter(version=version).order_by("position", "id"))
     tree = VersionTree(
         version=version,
@@ -159,6 +193,10 @@ def _engine_question(tree: VersionTree, question: Question) -> scoring.Question:
 
 
 def scoring_model(tree: VersionTree) -> scoring.Model:
+    return tree.model
+
+
+def _build_scoring_model(tree: VersionTree) -> scoring.Model:
     def build(section: Section) -> scoring.Section:
         return scoring.Section(
             key=section.key,
