@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from assessments import questionnaire_format, scoring, selectors
 from assessments.models import (
@@ -40,6 +40,9 @@ TAG_MODELS = {
     "practices": Practice,
     "hindrances": Hindrance,
 }
+
+
+ANSWER_FIELDS = ("choices", "number", "not_applicable", "comment", "evidence_url")
 
 
 class StaleVersion(Exception):
@@ -435,7 +438,7 @@ def assessment_save_answers(
             name: getattr(item, name)
             if name in item.fields or previous is None
             else getattr(previous, name)
-            for name in ("choices", "number", "not_applicable", "comment", "evidence_url")
+            for name in ANSWER_FIELDS
         }
         values["choices"] = list(values["choices"])
         problems = scoring.validate_answer(
@@ -454,16 +457,26 @@ def assessment_save_answers(
     if errors:
         raise ValidationError(errors)
 
-    saved = []
+    # Two bulk statements instead of two queries per answer; the assessment row lock taken
+    # above keeps concurrent savers of the same assessment in line.
+    now = timezone.now()
+    changed, created = [], []
     for item, values in merged:
-        answer, _ = Answer.objects.update_or_create(
-            assessment=assessment,
-            question=questions[item.question],
-            defaults=values | {"answered_by": user},
-        )
-        saved.append(answer)
+        answer = stored.get(item.question)
+        if answer is None:
+            answer = Answer(assessment=assessment, question=questions[item.question])
+            created.append(answer)
+        else:
+            changed.append(answer)
+        for name, value in (values | {"answered_by": user, "updated_at": now}).items():
+            setattr(answer, name, value)
+    fields = [*ANSWER_FIELDS, "answered_by", "updated_at"]
+    if changed:
+        bulk_update_with_history(changed, Answer, fields, batch_size=500, default_user=user)
+    if created:
+        bulk_create_with_history(created, Answer, batch_size=500, default_user=user)
     _bump(assessment)
-    return saved
+    return changed + created
 
 
 def _snapshot(
