@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import selectors, services
-from assessments.api import serializers
+from assessments.api import examples, serializers
 from assessments.models import (
     Assessment,
     Membership,
@@ -41,6 +41,7 @@ class TokenView(APIView):
         summary="Get an API token",
         request=serializers.TokenRequestSerializer,
         responses={200: serializers.TokenResponseSerializer},
+        examples=[examples.TOKEN_REQUEST, examples.TOKEN_RESPONSE],
     )
     def post(self, request: Request) -> Response:
         serializer = serializers.TokenRequestSerializer(data=request.data)
@@ -130,6 +131,7 @@ class AssessmentFilter(filters.FilterSet):
         summary="Start an assessment",
         request=serializers.AssessmentCreateSerializer,
         responses={201: serializers.AssessmentDetailSerializer},
+        examples=[examples.ASSESSMENT_CREATE, examples.ASSESSMENT],
     ),
     destroy=extend_schema(
         tags=["assessments"],
@@ -286,6 +288,7 @@ class AssessmentViewSet(
         "answers 409.",
         request=serializers.AnswersUpdateSerializer,
         responses={200: serializers.AnswersResponseSerializer, 409: CONFLICT},
+        examples=[examples.ANSWERS, examples.VALIDATION_ERROR],
     )
     @action(detail=True, methods=["get", "patch"], filter_backends=[])
     def answers(self, request: Request, pk: str | None = None) -> Response:
@@ -312,6 +315,7 @@ class AssessmentViewSet(
         summary="Submit: score the answers and freeze the result",
         request=None,
         responses={200: serializers.AssessmentDetailSerializer, 409: CONFLICT},
+        examples=[examples.INCOMPLETE],
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def submit(self, request: Request, pk: str | None = None) -> Response:
@@ -326,6 +330,7 @@ class AssessmentViewSet(
         tags=["assessments"],
         summary="The stored result of a submitted assessment",
         responses={200: OpenApiTypes.OBJECT},
+        examples=[examples.RESULT],
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def result(self, request: Request, pk: str | None = None) -> Response:
@@ -357,6 +362,7 @@ class AssessmentViewSet(
         "and hindrances it addresses, the expected overall score if the practice reached full "
         "marks, and catalogue tools (never hold-ring ones, never tools already in use).",
         responses={200: OpenApiTypes.OBJECT},
+        examples=[examples.RECOMMENDATIONS],
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def recommendations(self, request: Request, pk: str | None = None) -> Response:
@@ -545,6 +551,7 @@ class OrganisationViewSet(
         summary="Create a read-only scores key for the organisation (owners only)",
         request=serializers.APIKeyCreateSerializer,
         responses={201: serializers.APIKeyCreatedSerializer},
+        examples=[examples.KEY_CREATED],
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def keys(self, request: Request, slug: str | None = None) -> Response:
