@@ -3,20 +3,20 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from assessments import selectors, services
+from assessments import recheck, report, selectors, services
 from assessments.models import (
     Answer,
     Assessment,
@@ -582,11 +582,12 @@ def _result(assessment: Assessment) -> Result | None:
 @admin.register(Assessment)
 class AssessmentAdmin(AuditedAdmin):
     list_display = ["id", "organisation", "version", "title", "status", "submitted_at", "level"]
-    list_filter = ["status", "organisation", "version__questionnaire"]
+    list_filter = ["status", "organisation", "version__questionnaire", "result__level_name"]
     list_select_related = ["organisation", "version__questionnaire", "result"]
     search_fields = ["title", "organisation__name"]
     readonly_fields = ["overall", "overall_percent", "level", "engine_version", "computed_at"]
     inlines = [AnswerInline]
+    actions = ["recompute_dry_run"]
     fieldsets = [
         (
             None,
@@ -611,6 +612,88 @@ class AssessmentAdmin(AuditedAdmin):
             },
         ),
     ]
+
+    def get_urls(self) -> list[Any]:
+        # Before the admin's own "<object_id>/" catch-all, which would swallow it.
+        report_url = path(
+            "<path:object_id>/report/",
+            self.admin_site.admin_view(self.report_view),
+            name="assessments_assessment_report",
+        )
+        return [report_url, *super().get_urls()]
+
+    def _submitted(self, request: HttpRequest, object_id: str) -> Assessment | None:
+        assessment = self.get_object(request, unquote(object_id))
+        if assessment is None or not self.has_view_permission(request, assessment):
+            return None
+        if not assessment.is_submitted or _result(assessment) is None:
+            return None
+        return assessment
+
+    def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The printable report, for staff who may view the assessment (members or not)."""
+        assessment = self._submitted(request, object_id)
+        if assessment is None:
+            raise Http404("No submitted assessment with this id.")
+        return report.document_response(
+            report.render_report(assessment),
+            content_type="text/html; charset=utf-8",
+            csp=report.REPORT_CSP,
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        assessment = self._submitted(request, object_id)
+        if assessment is not None:
+            url = reverse("admin:assessments_assessment_report", args=[assessment.pk])
+            extra_context["report_url"] = url
+            extra_context["result_view"] = report.render_admin_result(assessment, url)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="Recompute (dry run) and compare with stored result")
+    def recompute_dry_run(self, request: HttpRequest, queryset: QuerySet[Assessment]) -> None:
+        for assessment in queryset.select_related("result", "version").order_by("pk"):
+            result = _result(assessment) if assessment.is_submitted else None
+            label = f"#{assessment.pk} “{assessment}”"
+            if result is None:
+                self.message_user(
+                    request,
+                    f"{label}: not submitted, so there is no result to check.",
+                    messages.INFO,
+                )
+                continue
+            recomputed = services.assessment_recompute(assessment=assessment)
+            found = recheck.result_differences(result, recomputed)
+            engine = ""
+            if recomputed.engine_version != result.engine_version:
+                engine = (
+                    f" (stored by engine {result.engine_version}, recomputed with "
+                    f"{recomputed.engine_version})"
+                )
+            if not found:
+                self.message_user(
+                    request,
+                    f"{label}: match. Recomputing from its answers gives the stored result "
+                    f"(overall {_number(result.overall)}, level "
+                    f"{result.level_name or result.level_key or 'none'}){engine}.",
+                    messages.SUCCESS,
+                )
+                continue
+            shown = ", ".join(found[:25]) + (
+                f" and {len(found) - 25} more" if len(found) > 25 else ""
+            )
+            self.message_user(
+                request,
+                f"{label}: MISMATCH. Recomputing from its answers differs from the stored "
+                f"result in {len(found)} place(s): {shown}{engine}. Nothing was changed.",
+                messages.ERROR,
+            )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # View-only everywhere, also on the history pages (which build a form from these).

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from assessments.api import views
 from assessments.api.feed import ScoresView
+from assessments.api.report import RadarView, ReportView
 
 router = SimpleRouter()
 router.register("questionnaires", views.QuestionnaireViewSet, basename="questionnaire")
@@ -13,4 +14,6 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("scores/", ScoresView.as_view(), name="scores"),
     path("keys/", views.StaffKeysView.as_view(), name="staff-keys"),
+    path("assessments/<int:pk>/report/", ReportView.as_view(), name="assessment-report"),
+    path("assessments/<int:pk>/radar.svg", RadarView.as_view(), name="assessment-radar"),
 ]

@@ -1,0 +1,485 @@
+"""What a submitted result looks like to people: its charts, the printable report, the admin view.
+
+Everything is read from the stored result (never rescored) and from the frozen questionnaire
+version it was computed on, which orders the sections, disciplines, phases and hindrances as
+their questions are authored; so the same result always renders the same bytes, on SQLite and
+PostgreSQL alike (PostgreSQL's jsonb does not keep the snapshot's key order). The history
+chart stops at the assessment itself: a later result does not change an earlier report.
+
+Reading a result takes a fixed number of queries whatever the size of the questionnaire or
+the history: the version tree (9) and the organisation's history up to this result (2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
+
+from assessments import charts, recommendations, scoring, selectors
+from assessments.models import Assessment, Result, Section
+
+REPORT_RECOMMENDATIONS = 5
+AXES = ("disciplines", "phases", "hindrances")
+AXIS_TITLES = {"disciplines": "Discipline", "phases": "Lifecycle phase", "hindrances": "Hindrance"}
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _float(value: Any) -> float | None:
+    number = _decimal(value)
+    return None if number is None else float(number)
+
+
+def percent_text(value: Any) -> str:
+    """A stored percentage as people read it: one decimal and a % sign, or an en dash."""
+    number = _decimal(value)
+    return "\u2013" if number is None else f"{number.quantize(Decimal('0.1'))}%"
+
+
+def day(moment: Any) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%b %Y}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    name: str
+    percent: Decimal | None
+    answered: int
+    applicable: int
+    total: int
+
+    @property
+    def percent_text(self) -> str:
+        return percent_text(self.percent)
+
+    @property
+    def bar(self) -> str:
+        """The percentage as a CSS width, clamped to 0-100."""
+        return (
+            "0" if self.percent is None else str(min(max(self.percent, Decimal(0)), Decimal(100)))
+        )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One node of the result tree, depth first, as a table row."""
+
+    key: str
+    kind: str
+    title: str
+    depth: int
+    figure: Figure
+    answer: str
+
+    @property
+    def indent(self) -> str:
+        return f"calc(6pt + {self.depth * 1.25:.2f}em)"
+
+
+def _ordered(keys: Iterable[str], preferred: list[str]) -> list[str]:
+    """`keys` in the order of `preferred`; any others after them, sorted."""
+    wanted = set(keys)
+    first = [key for key in preferred if key in wanted]
+    return first + sorted(wanted - set(first))
+
+
+class ResultView:
+    """A stored result with everything needed to show it, loaded in fixed queries."""
+
+    def __init__(self, assessment: Assessment) -> None:
+        self.assessment = assessment
+        self.result: Result = assessment.result
+        self.snapshot: Mapping[str, Any] = self.result.snapshot
+        self.tree = selectors.version_tree(assessment.version)
+        self.model = selectors.scoring_model(self.tree)
+        self.history = self._history()
+        self.overall_max = _decimal(self.snapshot.get("overall_max"))
+        self._order: dict[str, list[str]] = {}
+        self._questions = self.tree.question_by_key()
+
+    # --- reading the snapshot --------------------------------------------------------------
+
+    def _history(self) -> list[Any]:
+        assessment = self.assessment
+        up_to_this = Q(assessment__submitted_at__lt=assessment.submitted_at) | Q(
+            assessment__submitted_at=assessment.submitted_at, assessment_id__lte=assessment.pk
+        )
+        return list(
+            selectors.history(assessment.organisation, assessment.version.questionnaire)
+            .filter(up_to_this)
+            .defer("snapshot")
+        )
+
+    def _first_seen(self, axis: str) -> list[str]:
+        if axis not in self._order:
+            order: dict[str, None] = {}
+            for question in self.tree.questions_in_order():
+                order.update(dict.fromkeys(self.tree.tag_slugs(question, axis)))
+            self._order[axis] = list(order)
+        return self._order[axis]
+
+    def figures(self, axis: str) -> list[Figure]:
+        scores = self.snapshot.get("breakdowns", {}).get(axis, {})
+        return [
+            Figure(
+                key=key,
+                name=str(scores[key].get("name") or key),
+                percent=_decimal(scores[key].get("percent")),
+                answered=int(scores[key].get("answered", 0)),
+                applicable=int(scores[key].get("applicable", 0)),
+                total=int(scores[key].get("total", 0)),
+            )
+            for key in _ordered(scores, self._first_seen(axis))
+        ]
+
+    def names(self, axis: str) -> dict[str, str]:
+        return {figure.key: figure.name for figure in self.figures(axis)}
+
+    @property
+    def level_name(self) -> str:
+        return str(
+            self.snapshot.get("level_name") or self.result.level_name or self.result.level_key
+        )
+
+    @property
+    def level_description(self) -> str:
+        return str(self.snapshot.get("level_description") or "")
+
+    def levels(self) -> list[dict[str, Any]]:
+        """The questionnaire's levels, each with its threshold as a percentage of the maximum."""
+        reached = self.snapshot.get("level")
+        rows = []
+        for level in self.tree.levels:
+            threshold = None
+            if level.min_score is not None and self.overall_max:
+                threshold = level.min_score / self.overall_max * 100
+            rows.append(
+                {
+                    "key": level.key,
+                    "name": level.name,
+                    "from": percent_text(threshold) if threshold is not None else "",
+                    "reached": level.key == reached,
+                }
+            )
+        return rows
+
+    def _overall_percent(self, overall: Any) -> Decimal | None:
+        value = _decimal(overall)
+        if value is None or not self.overall_max:
+            return None
+        return value / self.overall_max * 100
+
+    def rows(self, *, questions: bool) -> list[Row]:
+        """The tree of sections (and, if asked, questions) depth first, under the root."""
+        nodes = self.snapshot.get("nodes", {})
+        answers = self.snapshot.get("answers", {})
+        engine_questions = {question.key: question for question in self.model.questions()}
+        rows: list[Row] = []
+
+        def figure(key: str) -> Figure:
+            node = nodes.get(key, {})
+            return Figure(
+                key=key,
+                name=str(node.get("title") or key),
+                percent=_decimal(node.get("percent")),
+                answered=int(node.get("answered", 0)),
+                applicable=int(node.get("applicable", 0)),
+                total=int(node.get("total", 0)),
+            )
+
+        def answer_text(key: str) -> str:
+            stored = answers.get(key)
+            if stored is None:
+                return "unanswered"
+            answer = scoring.Answer(
+                question=key,
+                choices=tuple(stored.get("choices") or ()),
+                number=stored.get("number"),
+                not_applicable=bool(stored.get("not_applicable")),
+            )
+            return self.tidy_answer(
+                key, recommendations.render_answer(engine_questions[key], answer)
+            )
+
+        def visit(section: Any, depth: int) -> None:
+            for child in self.tree.children(section):
+                if isinstance(child, Section):
+                    rows.append(
+                        Row(
+                            child.key,
+                            "section",
+                            child.title or child.key,
+                            depth,
+                            figure(child.key),
+                            "",
+                        )
+                    )
+                    visit(child, depth + 1)
+                elif questions:
+                    rows.append(
+                        Row(
+                            child.key,
+                            "question",
+                            child.text,
+                            depth,
+                            figure(child.key),
+                            answer_text(child.key),
+                        )
+                    )
+
+        if self.tree.sections:
+            visit(self.tree.root, 0)
+        return rows
+
+    def tidy_answer(self, question_key: str, text: str) -> str:
+        """A number answer as people write it ("720 hours", not "720.0000")."""
+        number = _decimal(text)
+        if number is None:
+            return text
+        question = self._questions.get(question_key)
+        unit = question.unit if question is not None else ""
+        shown = f"{number.normalize():f}"
+        if not unit:
+            return shown
+        return f"{shown}{unit}" if unit == "%" else f"{shown} {unit}"
+
+    def recommendations(self, limit: int | None = None) -> list[dict[str, Any]]:
+        nodes = self.snapshot.get("nodes", {})
+        hindrances = self.names("hindrances")
+        level_names = {level.key: level.name for level in self.tree.levels}
+        items = list(self.snapshot.get("recommendations", []))
+        rows = []
+        for item in items[:limit] if limit else items:
+            expected = self._overall_percent(item.get("expected_overall"))
+            rows.append(
+                {
+                    "rank": item.get("rank"),
+                    "practice": item.get("practice_name") or item.get("practice"),
+                    "current": percent_text(item.get("current_percent")),
+                    "expected": percent_text(expected),
+                    "expected_level": level_names.get(item.get("expected_level") or "", ""),
+                    "hindrances": [
+                        hindrances.get(slug, slug) for slug in item.get("hindrances", [])
+                    ],
+                    "triggers": [
+                        {
+                            "question": nodes.get(trigger.get("question"), {}).get("title")
+                            or trigger.get("question"),
+                            "answer": self.tidy_answer(
+                                trigger.get("question", ""), str(trigger.get("answer", ""))
+                            ),
+                            "score": trigger.get("score"),
+                            "max_score": trigger.get("max_score"),
+                        }
+                        for trigger in item.get("triggers", [])
+                    ],
+                    "tools": [
+                        {"name": tool.get("name") or tool.get("slug"), "ring": tool.get("ring")}
+                        for tool in item.get("tools", [])
+                    ],
+                    "already_using": list(item.get("already_using", [])),
+                }
+            )
+        return rows
+
+    def targets(self) -> list[dict[str, Any]]:
+        nodes = self.snapshot.get("nodes", {})
+        disciplines = self.names("disciplines")
+        rows = []
+        for target in self.snapshot.get("targets", []):
+            axis, key = target.get("axis"), target.get("key")
+            if axis == "overall":
+                what = "Overall"
+            elif axis == "section":
+                what = f"Section: {nodes.get(key, {}).get('title') or key}"
+            else:
+                what = f"Discipline: {disciplines.get(key, key)}"
+            progress = _decimal(target.get("progress"))
+            rows.append(
+                {
+                    "what": what,
+                    "target": percent_text(target.get("target")),
+                    "actual": percent_text(target.get("actual")),
+                    "met": bool(target.get("met")),
+                    "distance": percent_text(target.get("distance")),
+                    "progress": "" if progress is None else percent_text(progress),
+                }
+            )
+        return rows
+
+    # --- charts ------------------------------------------------------------------------------
+
+    def _previous(self) -> Any:
+        wanted = self.snapshot.get("previous_assessment")
+        return next((r for r in self.history if r.assessment_id == wanted), None)
+
+    def radar_svg(self) -> str:
+        disciplines, hindrances = self.figures("disciplines"), self.figures("hindrances")
+        axes = [*disciplines, *hindrances]
+        series = [charts.Series("This assessment", tuple(_float(f.percent) for f in axes))]
+        targets = {
+            row.get("key"): _float(row.get("target"))
+            for row in self.snapshot.get("targets", [])
+            if row.get("axis") == "discipline"
+        }
+        if targets:
+            values = [targets.get(f.key) for f in disciplines] + [None] * len(hindrances)
+            series.append(charts.Series("Target", tuple(values)))
+        previous = self._previous()
+        if previous is not None:
+            plotted = {(score.axis, score.key): _float(score.percent) for score in previous.plotted}
+            label = f"Previous ({day(previous.assessment.submitted_at)})"
+            series.append(
+                charts.Series(
+                    label,
+                    (
+                        *(plotted.get(("discipline", f.key)) for f in disciplines),
+                        *(plotted.get(("hindrance", f.key)) for f in hindrances),
+                    ),
+                )
+            )
+        return charts.radar(
+            [f.name for f in axes],
+            series,
+            title="Scores by discipline and hindrance",
+            description="Percent of the maximum score, per discipline and per hindrance (the "
+            "questions tagged with it: the higher, the less it holds the organisation back).",
+        )
+
+    def heatmap_svg(self) -> str:
+        nodes = self.snapshot.get("nodes", {})
+        per_phase: dict[str, list[int]] = {}
+        for question in self.tree.questions_in_order():
+            percent = _float(nodes.get(question.key, {}).get("percent"))
+            if percent is None:
+                continue
+            for slug in self.tree.tag_slugs(question, "phases"):
+                counts = per_phase.setdefault(slug, [0] * len(charts.SCORE_BANDS))
+                counts[charts.score_band(percent)] += 1
+        rows = [
+            charts.HeatRow(
+                figure.name,
+                tuple(per_phase.get(figure.key, [0] * len(charts.SCORE_BANDS))),
+                _float(figure.percent),
+            )
+            for figure in self.figures("phases")
+        ]
+        return charts.heatmap(
+            rows,
+            title="Lifecycle phases by question score",
+            description="For each lifecycle phase, how many of its questions scored in each "
+            "band, and the phase's score.",
+        )
+
+    def history_svg(self) -> str:
+        order = [f.key for f in self.figures("disciplines")]
+        names = self.names("disciplines")
+        seen = {s.key for r in self.history for s in r.plotted if s.axis == "discipline"}
+        keys = _ordered(seen, order)
+        values: list[dict[str, float | None]] = []
+        for result in self.history:
+            plotted = {s.key: _float(s.percent) for s in result.plotted if s.axis == "discipline"}
+            values.append({"overall": _float(result.overall_percent), **plotted})
+        series = [charts.Series("Overall", tuple(v.get("overall") for v in values))]
+        series += [
+            charts.Series(names.get(key, key), tuple(v.get(key) for v in values)) for key in keys
+        ]
+        labels = [day(result.assessment.submitted_at) for result in self.history]
+        if len(set(labels)) < len(labels):  # several on one day: tell them apart by the time
+            labels = [
+                f"{label} {timezone.localtime(result.assessment.submitted_at):%H:%M}"
+                for label, result in zip(labels, self.history, strict=True)
+            ]
+        return charts.line_chart(
+            labels,
+            series,
+            title="History: overall and per discipline",
+            description=f"Submitted results of {self.assessment.organisation.name} for this "
+            "questionnaire up to this one, oldest first, as a percent of the maximum score.",
+        )
+
+    # --- pages -------------------------------------------------------------------------------
+
+    def context(self, *, full: bool) -> dict[str, Any]:
+        assessment = self.assessment
+        snapshot = self.snapshot
+        context: dict[str, Any] = {
+            "assessment": assessment,
+            "organisation": assessment.organisation,
+            "questionnaire": assessment.version.questionnaire,
+            "version": assessment.version,
+            "result": self.result,
+            "overall_percent": percent_text(snapshot.get("overall_percent")),
+            "overall": snapshot.get("overall"),
+            "overall_max": snapshot.get("overall_max"),
+            "level_name": self.level_name,
+            "level_description": self.level_description,
+            "levels": self.levels(),
+            "breakdowns": [
+                (AXIS_TITLES[axis], figures) for axis in AXES if (figures := self.figures(axis))
+            ],
+            "rows": self.rows(questions=full),
+            "recommendations": self.recommendations(REPORT_RECOMMENDATIONS if full else None),
+            "recommendation_count": len(snapshot.get("recommendations", [])),
+            "targets": self.targets(),
+            "radar": _safe_svg(self.radar_svg()),
+        }
+        if full:
+            context["heatmap"] = _safe_svg(self.heatmap_svg())
+            context["history"] = _safe_svg(self.history_svg())
+            context["history_count"] = len(self.history)
+        return context
+
+
+def _safe_svg(svg: str) -> SafeString:
+    # charts.py escapes every label it draws: its output is markup, not text.
+    return mark_safe(svg)
+
+
+def render_report(assessment: Assessment) -> str:
+    return render_to_string("assessments/report.html", ResultView(assessment).context(full=True))
+
+
+def render_admin_result(assessment: Assessment, report_url: str) -> str:
+    context = ResultView(assessment).context(full=False) | {"report_url": report_url}
+    return render_to_string("assessments/admin_result.html", context)
+
+
+def render_radar(assessment: Assessment) -> str:
+    return ResultView(assessment).radar_svg()
+
+
+def document_response(body: str, *, content_type: str, csp: str) -> HttpResponse:
+    """A rendered document with a strong ETag from its bytes (ConditionalGetMiddleware
+    answers a matching If-None-Match with 304) that every client must revalidate."""
+    content = body.encode()
+    response = HttpResponse(content, content_type=content_type)
+    response["ETag"] = f'"{hashlib.sha256(content).hexdigest()}"'
+    response["Content-Security-Policy"] = csp
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Authorization", "Cookie"])
+    return response
