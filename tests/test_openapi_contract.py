@@ -1,0 +1,1072 @@
+"""Real responses against the published OpenAPI schema, operation by operation.
+
+Every operation in /api/schema/ has rows in CASES, and a test fails when an operation has
+none, so a new endpoint can't go unchecked. Each row sends one request through the test
+client, then checks that the status code is documented for the operation and that the body
+matches the schema documented for that status. The body check is schemathesis' own
+(status_code_conformance, content_type_conformance, response_schema_conformance), the same
+one the fuzz test in test_fuzz.py uses, so both suites judge a response alike.
+
+A row that shows a disagreement between the API and its schema is marked xfail(strict) with
+the finding as its reason: once the finding is fixed the row passes, which fails the suite
+until the mark is removed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.test import override_settings
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from assessments import services
+from assessments.models import Assessment, Membership, Organisation
+from catalog.models import Tool
+from opsassess.wsgi import application
+from tests.assessments.conftest import MODELS_DIR, answer_all, import_file
+from tests.factories import (
+    DisciplineFactory,
+    HindranceFactory,
+    LifecyclePhaseFactory,
+    PracticeFactory,
+    ToolFactory,
+)
+
+# The schema as clients get it, from the app itself, loaded once at import.
+SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+PASSWORD = "a-long-password-1"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
+
+
+# --- the data every case runs against ---------------------------------------------------------
+
+
+@dataclass
+class World:
+    """What the cases address by name: `$submitted` in a row is `world.ids["submitted"]`."""
+
+    tokens: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)
+    api_key: str = ""
+
+
+def _user(username: str, organisation: Organisation | None = None, role: str = "") -> User:
+    user = User.objects.create_user(username, password=PASSWORD)
+    if organisation is not None:
+        Membership.objects.create(organisation=organisation, user=user, role=role)
+    return user
+
+
+def catalogue() -> None:
+    """A few rows of each catalogue resource, under the seed catalogue's slugs.
+
+    (`loaddata catalog` takes about a second: fine once, too slow to repeat.)
+    """
+    devops = DisciplineFactory(slug="devops", name="DevOps")
+    mlops = DisciplineFactory(slug="mlops", name="MLOps")
+    build = LifecyclePhaseFactory(discipline=devops, slug="devops-build", name="Build")
+    LifecyclePhaseFactory(discipline=mlops, slug="mlops-train", name="Train")
+    skills = HindranceFactory(slug="skills-gap", name="Skills gap")
+    HindranceFactory(slug="culture", name="Culture")
+    vcs = PracticeFactory(phase=build, slug="devops-version-control", hindrances=[skills])
+    ToolFactory(slug="ansible", name="Ansible", disciplines=[devops], practices=[vcs])
+    ToolFactory(
+        slug="mlflow",
+        name="MLflow",
+        vendor="Databricks",
+        licence=Tool.Licence.COMMERCIAL,
+        min_maturity=3,
+        disciplines=[mlops],
+    )
+
+
+def build_world() -> World:
+    """A small catalogue, two questionnaires, two organisations and their assessments.
+
+    acme: owner olivia, viewer vera; assessments `submitted` and `second` (submitted),
+    `complete` (a draft with every answer), `empty` (a draft with none) and `other` (a draft
+    on another questionnaire); an API key `prefix`. globex: owner oscar, with the submitted
+    assessment `foreign`. stella is staff and a member of nothing.
+    """
+    catalogue()
+    rubric = import_file(MODELS_DIR / "rubric.yaml")
+    three_tier = import_file(MODELS_DIR / "three-tier.yaml")
+
+    acme = Organisation.objects.create(slug="acme", name="Acme")
+    globex = Organisation.objects.create(slug="globex", name="Globex")
+    owner = _user("olivia", acme, Membership.Role.OWNER)
+    viewer = _user("vera", acme, Membership.Role.VIEWER)
+    outsider = _user("oscar", globex, Membership.Role.OWNER)
+    staff = _user("stella")
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+
+    def draft(organisation: Organisation, user: User, title: str, version: Any = rubric) -> Any:
+        return services.assessment_create(
+            organisation=organisation, version=version, user=user, title=title
+        )
+
+    def submitted(organisation: Organisation, user: User, title: str) -> Assessment:
+        assessment = draft(organisation, user, title)
+        answer_all(assessment, user)
+        return services.assessment_submit(assessment=assessment, user=user)
+
+    first = submitted(acme, owner, "Spring review")
+    second = submitted(acme, owner, "Autumn review")
+    complete = draft(acme, owner, "Complete draft")
+    answer_all(complete, owner, choice="partly")
+    empty = draft(acme, owner, "Empty draft")
+    other = draft(acme, owner, "Other questionnaire", version=three_tier)
+    foreign = submitted(globex, outsider, "Globex review")
+    key, secret = services.api_key_create(name="BI sync", organisation=acme, created_by=owner)
+
+    world = World(api_key=secret)
+    for name, user in {
+        "owner": owner,
+        "viewer": viewer,
+        "outsider": outsider,
+        "staff": staff,
+    }.items():
+        world.tokens[name] = AuthToken.objects.create(user)[1]
+    world.ids.update(
+        submitted=first.pk,
+        second=second.pk,
+        complete=complete.pk,
+        empty=empty.pk,
+        other=other.pk,
+        foreign=foreign.pk,
+        prefix=key.prefix,
+        rubric=rubric.questionnaire.slug,
+    )
+    return world
+
+
+@contextmanager
+def world_kept_for_the_module(django_db_blocker: Any) -> Iterator[World]:
+    """Build the world once, inside a transaction that is rolled back when the module ends.
+
+    Every test still runs in a savepoint of its own (pytest-django's `db`), so what a case
+    changes (a delete, a submit, ...) is undone before the next one runs.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                world = build_world()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield world
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    with world_kept_for_the_module(django_db_blocker) as world:
+        yield world
+
+
+@pytest.fixture
+def world(module_world: World, db: None) -> World:
+    return module_world
+
+
+# --- the cases --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request. `path` is the schema's template; a `$name` value is `World.ids[name]`,
+    `$etag:name` the current ETag of that assessment, and a header ETAG_OF_GET is given the
+    ETag that a GET of the same URL answers with."""
+
+    method: str
+    path: str
+    status: int | None  # None: any documented status but a 5xx
+    who: str | None = None  # a World.tokens key, "api-key", "bad-token", or None: anonymous
+    params: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+    note: str = ""
+
+    @property
+    def operation(self) -> tuple[str, str]:
+        return self.method.upper(), self.path
+
+
+class ContractViolation(AssertionError):
+    """The response disagrees with the schema: an undocumented status, or a body that does not
+    match the documented schema."""
+
+
+class ServerError(AssertionError):
+    """The response is a 5xx."""
+
+
+class UnexpectedStatus(AssertionError):
+    """The response has another status than the row expects."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A known bug a row runs into; `sqlite_only` when PostgreSQL does not show it."""
+
+    reason: str
+    raises: type[AssertionError] = ContractViolation
+    sqlite_only: bool = False
+
+
+ON_SQLITE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+
+def case(*args: Any, xfail: Finding | list[Finding] | None = None, **kwargs: Any) -> Any:
+    """A row of CASES; `xfail` names the finding(s) that make the row fail until fixed."""
+    call = Call(*args, **kwargs)
+    findings = [xfail] if isinstance(xfail, Finding) else list(xfail or [])
+    marks = []
+    if findings:
+        marks.append(
+            pytest.mark.xfail(
+                condition=ON_SQLITE or not all(f.sqlite_only for f in findings),
+                reason="; ".join(f.reason for f in findings),
+                raises=tuple({f.raises for f in findings}),
+                strict=True,
+            )
+        )
+    return pytest.param(call, marks=marks, id=_label(call))
+
+
+def _label(call: Call) -> str:
+    parts = [call.method.upper(), call.path, str(call.status or "not 5xx")]
+    if call.who != "owner":
+        parts.append("anonymous" if call.who is None else f"as {call.who}")
+    if call.note:
+        parts.append(call.note)
+    elif call.query:
+        parts.append("?" + "&".join(f"{name}={value}" for name, value in call.query.items()))
+    return " ".join(parts)
+
+
+A = "/api/v1/assessments/"
+AID = "/api/v1/assessments/{id}/"
+ORGS = "/api/v1/organisations/"
+ORG = "/api/v1/organisations/{slug}/"
+SCORES = "/api/v1/scores/"
+TOKEN = "/api/v1/auth/token/"
+ETAG_OF_GET = "(the ETag of a GET)"
+
+
+def cursor_of(moment: str, pk: int) -> str:
+    """A scores feed cursor, encoded the way assessments.feed.encode_cursor does."""
+    return base64.urlsafe_b64encode(json.dumps([moment, pk]).encode()).decode().rstrip("=")
+
+
+# The findings: known bugs that rows run into. Most are disagreements between the API and its
+# schema (ContractViolation); a few are 5xx (ServerError) or a status the row does not expect.
+F_ORDERING = Finding(
+    "400 for an unknown ordering field is a validation_error with attr 'ordering', which the "
+    "operation's 400 schema does not list (StrictOrderingFilter)"
+)
+F_UNKNOWN_PARAM = Finding(
+    "400 for an unknown query parameter is a validation_error with attr <parameter>, which "
+    "the operation's 400 schema does not list (StrictFilterBackend)"
+)
+F_PAGE_SIZE = Finding(
+    "400 for an invalid page_size is a validation_error with attr 'page_size', which the "
+    "operation's 400 schema does not list (PageNumberPagination.get_page_size)"
+)
+F_403 = Finding("PermissionDenied raised inside the view: 403 is not documented for the operation")
+F_VIEW_400 = Finding(
+    "a validation_error 400 raised inside the view is documented only as a parse error "
+    "(ParseErrorResponse) for this operation"
+)
+F_INDEX_ATTR = Finding(
+    "attr 'answers.0.question' does not match the schema's enum, which holds the literal "
+    "placeholder 'answers.INDEX.question' (drf-standardized-errors' INDEX/KEY)"
+)
+F_ANSWER_ATTR = Finding(
+    "the 400 of services.assessment_save_answers for an invalid answer has attr 'answers.<n>', "
+    "which is not in the 400 schema"
+)
+F_TARGET_KEY = Finding(
+    "attr 'targets.sections.<key>' (services.assessment_targets_validate) does not match the "
+    "schema's enum, which holds the literal placeholder 'targets.sections.KEY'"
+)
+F_TOOLS_CODE = Finding(
+    "an unknown tool slug answers 400 with attr 'tools' and code 'invalid'; the schema allows "
+    "only max_length, not_a_list, null and required for 'tools'"
+)
+F_412 = Finding(
+    "a stale If-Match answers 412, which is documented only for PATCH /assessments/{id}/"
+)
+F_304 = Finding(
+    "ConditionalGetMiddleware answers a matching If-None-Match with 304, which is documented "
+    "only for the scores feed"
+)
+F_SCORES_TEXT = Finding(
+    "the text/csv and application/jsonl 200 bodies are documented with the JSON ScoresPage "
+    "object schema, which such a body cannot match"
+)
+F_TOKEN_401 = Finding("a wrong password answers 401, which is not documented for POST /auth/token/")
+
+F_SEARCH = Finding(
+    "GET /assessments/ documents the `search` query parameter (StrictSearchFilter is a default "
+    "filter backend) but AssessmentViewSet has no search_fields, so StrictFilterBackend refuses "
+    "it with a 400",
+    raises=UnexpectedStatus,
+)
+F_ANSWERS_REQUIRED = Finding(
+    "PATCH /answers/ without `answers`: the request schema (PatchedAnswersUpdateRequest) makes "
+    "it optional, the view requires it, and the 400's attr is 'answers' while the schema lists "
+    "'required' under 'answers.non_field_errors'"
+)
+F_UNKNOWN_FIELD = Finding(
+    "an unknown field inside `targets` (or an answer), which the request schema allows, answers "
+    "400 with attr 'targets.<field>', which the 400 schema does not list "
+    "(TargetsSerializer/AnswerInputSerializer.to_internal_value)"
+)
+F_DIGITS_500 = Finding(
+    "'²'.isdigit() is True but int('²') raises ValueError: 500 instead of 400 "
+    "(QuestionnaireViewSet.retrieve, ScoresView._page_size)",
+    raises=ServerError,
+)
+F_OVERFLOW_500 = Finding(
+    "an aware datetime that leaves the datetime range once converted to UTC (year 1 at +05:00) "
+    "raises OverflowError in SQLite's adapt_datetimefield_value: 500 (feed.decode_cursor, "
+    "ScoresFilter's IsoDateTimeFilters)",
+    raises=ServerError,
+    sqlite_only=True,
+)
+
+CASES = [
+    # --- catalogue: public and read-only --------------------------------------------------
+    case("get", "/api/v1/disciplines/", 200),
+    case("get", "/api/v1/disciplines/", 200, query={"ordering": "-name", "search": "ops"}),
+    case("get", "/api/v1/disciplines/", 400, query={"ordering": "price"}, xfail=F_ORDERING),
+    case("get", "/api/v1/disciplines/", 400, query={"colour": "red"}, xfail=F_UNKNOWN_PARAM),
+    case("get", "/api/v1/disciplines/", 401, who="bad-token"),
+    case("get", "/api/v1/disciplines/", 404, query={"page": 99}, note="past the last page"),
+    case("get", "/api/v1/disciplines/", 406, headers={"Accept": "application/xml"}),
+    case("get", "/api/v1/disciplines/{slug}/", 200, params={"slug": "devops"}),
+    case("get", "/api/v1/disciplines/{slug}/", 404, params={"slug": "no-such-thing"}),
+    case("get", "/api/v1/phases/", 200, query={"discipline": "mlops"}),
+    case("get", "/api/v1/phases/", 400, query={"discipline": "no-such-thing"}),
+    case("get", "/api/v1/phases/{slug}/", 200, params={"slug": "devops-build"}),
+    case("get", "/api/v1/phases/{slug}/", 404, params={"slug": "no-such-thing"}),
+    case("get", "/api/v1/hindrances/", 200, query={"ordering": "order"}),
+    case("get", "/api/v1/hindrances/{slug}/", 200, params={"slug": "skills-gap"}),
+    case("get", "/api/v1/hindrances/{slug}/", 404, params={"slug": "no-such-thing"}),
+    case(
+        "get",
+        "/api/v1/practices/",
+        200,
+        query={"discipline": "devops", "phase": "devops-build", "hindrance": "skills-gap"},
+    ),
+    case("get", "/api/v1/practices/", 400, query={"tool": "no-such-tool"}),
+    case("get", "/api/v1/practices/{slug}/", 200, params={"slug": "devops-version-control"}),
+    case("get", "/api/v1/practices/{slug}/", 404, params={"slug": "no-such-thing"}),
+    case(
+        "get",
+        "/api/v1/tools/",
+        200,
+        query={"licence": ["open_source", "commercial"], "pays_off_at": 3, "page_size": 5},
+    ),
+    case("get", "/api/v1/tools/", 200, query={"discipline": "mlops", "ordering": "-vendor"}),
+    case("get", "/api/v1/tools/", 400, query={"ring": "bogus"}),
+    case("get", "/api/v1/tools/", 400, query={"page_size": 0}, xfail=F_PAGE_SIZE),
+    case("get", "/api/v1/tools/{slug}/", 200, params={"slug": "ansible"}),
+    case("get", "/api/v1/tools/{slug}/", 404, params={"slug": "no-such-thing"}),
+    # --- questionnaires -----------------------------------------------------------------------
+    case("get", "/api/v1/questionnaires/", 200, query={"search": "rubric"}),
+    case("get", "/api/v1/questionnaires/{slug}/", 200, params={"slug": "$rubric"}),
+    case(
+        "get",
+        "/api/v1/questionnaires/{slug}/",
+        200,
+        params={"slug": "$rubric"},
+        query={"version": 1},
+        note="version=1",
+    ),
+    case(
+        "get",
+        "/api/v1/questionnaires/{slug}/",
+        404,
+        params={"slug": "$rubric"},
+        query={"version": 9},
+        note="no such version",
+    ),
+    case(
+        "get",
+        "/api/v1/questionnaires/{slug}/",
+        400,
+        params={"slug": "$rubric"},
+        query={"version": "latest"},
+        xfail=F_VIEW_400,
+    ),
+    case(
+        "get",
+        "/api/v1/questionnaires/{slug}/",
+        400,
+        params={"slug": "$rubric"},
+        query={"version": "²"},
+        note="superscript two",
+        xfail=[F_DIGITS_500, F_VIEW_400],
+    ),
+    case("get", "/api/v1/questionnaires/{slug}/", 404, params={"slug": "no-such-thing"}),
+    # --- assessments ------------------------------------------------------------------------
+    case("get", A, 200, who="owner"),
+    case("get", A, 200, who="owner", query={"organisation": "acme", "status": "submitted"}),
+    case("get", A, 400, who="owner", query={"status": "bogus"}),
+    case("get", A, 200, who="owner", query={"search": "review"}, xfail=F_SEARCH),
+    case("get", A, 401),
+    case(
+        "post",
+        A,
+        201,
+        who="owner",
+        body={"organisation": "acme", "questionnaire": "$rubric", "title": "New"},
+    ),
+    case("post", A, 400, who="owner", body={}, note="empty body"),
+    case(
+        "post",
+        A,
+        400,
+        who="owner",
+        body={"organisation": "globex", "questionnaire": "$rubric"},
+        note="foreign organisation",
+    ),
+    case(
+        "post",
+        A,
+        400,
+        who="viewer",
+        body={"organisation": "acme", "questionnaire": "$rubric"},
+        note="viewer",
+    ),
+    case("post", A, 401, body={"organisation": "acme", "questionnaire": "$rubric"}),
+    case(
+        "post",
+        A,
+        415,
+        who="owner",
+        body="organisation=acme",
+        content_type="text/plain",
+    ),
+    case("get", AID, 200, who="owner", params={"id": "$submitted"}),
+    case("get", AID, 200, who="viewer", params={"id": "$complete"}, note="viewer"),
+    case(
+        "get",
+        AID,
+        304,
+        who="owner",
+        params={"id": "$complete"},
+        headers={"If-None-Match": ETAG_OF_GET},
+        xfail=F_304,
+    ),
+    case("get", AID, 404, who="owner", params={"id": "$foreign"}),
+    case("get", AID, 401, params={"id": "$submitted"}),
+    case(
+        "patch",
+        AID,
+        200,
+        who="owner",
+        params={"id": "$submitted"},
+        body={"title": "Renamed"},
+        headers={"If-Match": "$etag:submitted"},
+        note="title",
+    ),
+    case(
+        "patch",
+        AID,
+        200,
+        who="owner",
+        params={"id": "$complete"},
+        body={"targets": {"level": "sound", "sections": {"automation": "50"}}},
+        headers={"If-Match": "$etag:complete"},
+        note="targets",
+    ),
+    case(
+        "patch",
+        AID,
+        400,
+        who="owner",
+        params={"id": "$complete"},
+        body={"title": "x" * 201},
+        headers={"If-Match": "$etag:complete"},
+        note="title too long",
+    ),
+    case(
+        "patch",
+        AID,
+        400,
+        who="owner",
+        params={"id": "$complete"},
+        body={"targets": {"colour": "blue"}},
+        headers={"If-Match": "$etag:complete"},
+        note="unknown target field",
+        xfail=F_UNKNOWN_FIELD,
+    ),
+    case(
+        "patch",
+        AID,
+        400,
+        who="owner",
+        params={"id": "$complete"},
+        body={"targets": {"sections": {"no-such-section": "50"}}},
+        headers={"If-Match": "$etag:complete"},
+        note="unknown section",
+        xfail=F_TARGET_KEY,
+    ),
+    case(
+        "patch",
+        AID,
+        409,
+        who="owner",
+        params={"id": "$submitted"},
+        body={"targets": {"level": "sound"}},
+        headers={"If-Match": "$etag:submitted"},
+    ),
+    case(
+        "patch",
+        AID,
+        412,
+        who="owner",
+        params={"id": "$complete"},
+        body={"title": "Mine"},
+        headers={"If-Match": '"assessment-0-r0"'},
+    ),
+    case("patch", AID, 428, who="owner", params={"id": "$complete"}, body={"title": "Mine"}),
+    case(
+        "patch",
+        AID,
+        403,
+        who="viewer",
+        params={"id": "$complete"},
+        body={"title": "Mine"},
+        headers={"If-Match": "$etag:complete"},
+        xfail=F_403,
+    ),
+    case(
+        "patch",
+        AID,
+        404,
+        who="owner",
+        params={"id": "$foreign"},
+        body={"title": "Mine"},
+        headers={"If-Match": "$etag:foreign"},
+    ),
+    case("delete", AID, 204, who="owner", params={"id": "$empty"}),
+    case("delete", AID, 409, who="owner", params={"id": "$submitted"}),
+    case("delete", AID, 403, who="viewer", params={"id": "$empty"}, xfail=F_403),
+    case("delete", AID, 404, who="owner", params={"id": "$foreign"}),
+    case("delete", AID, 401, params={"id": "$empty"}),
+    case("get", AID + "answers/", 200, who="owner", params={"id": "$complete"}),
+    case("get", AID + "answers/", 404, who="outsider", params={"id": "$complete"}),
+    case(
+        "patch",
+        AID + "answers/",
+        200,
+        who="owner",
+        params={"id": "$empty"},
+        body={"answers": [{"question": "unit-tests", "choices": ["fully"], "comment": "CI"}]},
+    ),
+    case(
+        "patch",
+        AID + "answers/",
+        400,
+        who="owner",
+        params={"id": "$empty"},
+        body={"answers": []},
+        note="no answers",
+    ),
+    case(
+        "patch",
+        AID + "answers/",
+        400,
+        who="owner",
+        params={"id": "$empty"},
+        body={},
+        note="without answers",
+        xfail=F_ANSWERS_REQUIRED,
+    ),
+    case(
+        "patch",
+        AID + "answers/",
+        400,
+        who="owner",
+        params={"id": "$empty"},
+        body={"answers": [{"question": "no-such-question", "choices": ["fully"]}]},
+        note="unknown question",
+        xfail=F_INDEX_ATTR,
+    ),
+    case(
+        "patch",
+        AID + "answers/",
+        400,
+        who="owner",
+        params={"id": "$empty"},
+        body={"answers": [{"question": "unit-tests", "choices": ["maybe"]}]},
+        note="unknown choice",
+        xfail=F_ANSWER_ATTR,
+    ),
+    case(
+        "patch",
+        AID + "answers/",
+        409,
+        who="owner",
+        params={"id": "$submitted"},
+        body={"answers": [{"question": "unit-tests", "choices": ["partly"]}]},
+    ),
+    case(
+        "patch",
+        AID + "answers/",
+        412,
+        who="owner",
+        params={"id": "$empty"},
+        body={"answers": [{"question": "unit-tests", "choices": ["partly"]}]},
+        headers={"If-Match": '"assessment-0-r0"'},
+        xfail=F_412,
+    ),
+    case(
+        "patch",
+        AID + "answers/",
+        403,
+        who="viewer",
+        params={"id": "$empty"},
+        body={"answers": [{"question": "unit-tests", "choices": ["partly"]}]},
+        xfail=F_403,
+    ),
+    case("post", AID + "submit/", 200, who="owner", params={"id": "$complete"}),
+    case("post", AID + "submit/", 409, who="owner", params={"id": "$empty"}, note="incomplete"),
+    case("post", AID + "submit/", 409, who="owner", params={"id": "$submitted"}, note="again"),
+    case(
+        "post",
+        AID + "submit/",
+        412,
+        who="owner",
+        params={"id": "$complete"},
+        headers={"If-Match": '"assessment-0-r0"'},
+        xfail=F_412,
+    ),
+    case("post", AID + "submit/", 403, who="viewer", params={"id": "$complete"}, xfail=F_403),
+    case("post", AID + "submit/", 401, params={"id": "$complete"}),
+    case("get", AID + "result/", 200, who="owner", params={"id": "$submitted"}),
+    case("get", AID + "result/", 200, who="viewer", params={"id": "$second"}, note="viewer"),
+    case("get", AID + "result/", 404, who="owner", params={"id": "$complete"}, note="draft"),
+    case("get", AID + "report/", 200, who="owner", params={"id": "$submitted"}),
+    case(
+        "get",
+        AID + "report/",
+        304,
+        who="viewer",
+        params={"id": "$second"},
+        headers={"If-None-Match": ETAG_OF_GET},
+    ),
+    case("get", AID + "report/", 404, who="owner", params={"id": "$complete"}, note="draft"),
+    case("get", AID + "report/", 404, who="owner", params={"id": "$foreign"}, note="foreign"),
+    case("get", AID + "report/", 401, params={"id": "$submitted"}),
+    case("get", AID + "radar.svg", 200, who="owner", params={"id": "$submitted"}),
+    case(
+        "get",
+        AID + "radar.svg",
+        304,
+        who="owner",
+        params={"id": "$submitted"},
+        headers={"If-None-Match": ETAG_OF_GET},
+    ),
+    case("get", AID + "radar.svg", 404, who="owner", params={"id": "$empty"}, note="draft"),
+    case("get", AID + "radar.svg", 401, who="bad-token", params={"id": "$submitted"}),
+    case("get", AID + "recommendations/", 200, who="owner", params={"id": "$submitted"}),
+    case("get", AID + "recommendations/", 404, who="owner", params={"id": "$empty"}),
+    case("post", AID + "copy/", 201, who="owner", params={"id": "$submitted"}),
+    case("post", AID + "copy/", 409, who="owner", params={"id": "$complete"}),
+    case("post", AID + "copy/", 403, who="viewer", params={"id": "$submitted"}, xfail=F_403),
+    case("post", AID + "copy/", 404, who="owner", params={"id": "$foreign"}),
+    case(
+        "get",
+        AID + "compare/{other_id}/",
+        200,
+        who="owner",
+        params={"id": "$second", "other_id": "$submitted"},
+    ),
+    case(
+        "get",
+        AID + "compare/{other_id}/",
+        409,
+        who="owner",
+        params={"id": "$submitted", "other_id": "$complete"},
+    ),
+    case(
+        "get",
+        AID + "compare/{other_id}/",
+        400,
+        who="owner",
+        params={"id": "$submitted", "other_id": "$other"},
+        note="another questionnaire",
+        xfail=F_VIEW_400,
+    ),
+    case(
+        "get",
+        AID + "compare/{other_id}/",
+        404,
+        who="owner",
+        params={"id": "$submitted", "other_id": "$foreign"},
+    ),
+    # --- organisations ----------------------------------------------------------------------
+    case("get", ORGS, 200, who="owner", query={"search": "acme", "ordering": "-created_at"}),
+    case("get", ORGS, 401),
+    case("post", ORGS, 201, who="owner", body={"slug": "initech", "name": "Initech"}),
+    case("post", ORGS, 400, who="owner", body={"slug": "acme", "name": "Acme"}, note="taken"),
+    case("post", ORGS, 400, who="owner", body={"slug": "not a slug", "name": ""}, note="invalid"),
+    case("get", ORG, 200, who="viewer", params={"slug": "acme"}),
+    case("get", ORG, 404, who="owner", params={"slug": "globex"}),
+    case("get", ORG + "tools/", 200, who="viewer", params={"slug": "acme"}),
+    case(
+        "put",
+        ORG + "tools/",
+        200,
+        who="owner",
+        params={"slug": "acme"},
+        body={"tools": ["ansible"]},
+    ),
+    case(
+        "put",
+        ORG + "tools/",
+        400,
+        who="owner",
+        params={"slug": "acme"},
+        body={"tools": "ansible"},
+        note="not a list",
+    ),
+    case(
+        "put",
+        ORG + "tools/",
+        400,
+        who="owner",
+        params={"slug": "acme"},
+        body={"tools": ["no-such-tool"]},
+        note="unknown tool",
+        xfail=F_TOOLS_CODE,
+    ),
+    case(
+        "put",
+        ORG + "tools/",
+        403,
+        who="viewer",
+        params={"slug": "acme"},
+        body={"tools": []},
+        xfail=F_403,
+    ),
+    case(
+        "get",
+        ORG + "history/",
+        200,
+        who="viewer",
+        params={"slug": "acme"},
+        query={"questionnaire": "$rubric"},
+    ),
+    case(
+        "get",
+        ORG + "history/",
+        400,
+        who="owner",
+        params={"slug": "acme"},
+        query={"questionnaire": "no-such-questionnaire"},
+        xfail=F_VIEW_400,
+    ),
+    case(
+        "get",
+        ORG + "history/",
+        404,
+        who="owner",
+        params={"slug": "globex"},
+        query={"questionnaire": "$rubric"},
+    ),
+    case("get", ORG + "keys/", 200, who="owner", params={"slug": "acme"}),
+    case("get", ORG + "keys/", 403, who="viewer", params={"slug": "acme"}, xfail=F_403),
+    case("get", ORG + "keys/", 404, who="outsider", params={"slug": "acme"}),
+    case(
+        "post", ORG + "keys/", 201, who="owner", params={"slug": "acme"}, body={"name": "Warehouse"}
+    ),
+    case(
+        "post",
+        ORG + "keys/",
+        400,
+        who="owner",
+        params={"slug": "acme"},
+        body={"name": "Old", "expiry_date": "not a date"},
+    ),
+    case(
+        "post",
+        ORG + "keys/",
+        403,
+        who="viewer",
+        params={"slug": "acme"},
+        body={"name": "Mine"},
+        xfail=F_403,
+    ),
+    case(
+        "delete",
+        ORG + "keys/{prefix}/",
+        204,
+        who="owner",
+        params={"slug": "acme", "prefix": "$prefix"},
+    ),
+    case(
+        "delete",
+        ORG + "keys/{prefix}/",
+        404,
+        who="owner",
+        params={"slug": "acme", "prefix": "nosuchkey"},
+    ),
+    case(
+        "delete",
+        ORG + "keys/{prefix}/",
+        403,
+        who="viewer",
+        params={"slug": "acme", "prefix": "$prefix"},
+        xfail=F_403,
+    ),
+    # --- staff keys -------------------------------------------------------------------------
+    case("get", "/api/v1/keys/", 200, who="staff"),
+    case("get", "/api/v1/keys/", 403, who="owner"),
+    case("get", "/api/v1/keys/", 401),
+    case("post", "/api/v1/keys/", 201, who="staff", body={"name": "Company BI"}),
+    case("post", "/api/v1/keys/", 400, who="staff", body={"name": ""}),
+    case("post", "/api/v1/keys/", 403, who="owner", body={"name": "Mine"}),
+    # --- the scores feed --------------------------------------------------------------------
+    case("get", SCORES, 200, who="owner"),
+    case("get", SCORES, 200, who="api-key", query={"page_size": 1}, note="API key"),
+    case("get", SCORES, 304, who="owner", headers={"If-None-Match": ETAG_OF_GET}),
+    case("get", SCORES, 200, who="owner", query={"format": "csv"}, note="csv", xfail=F_SCORES_TEXT),
+    case(
+        "get",
+        SCORES,
+        200,
+        who="owner",
+        query={"format": "jsonl"},
+        note="jsonl",
+        xfail=F_SCORES_TEXT,
+    ),
+    case(
+        "get",
+        SCORES,
+        400,
+        who="owner",
+        query={"page_size": 0},
+        note="page_size",
+        xfail=F_VIEW_400,
+    ),
+    case(
+        "get",
+        SCORES,
+        400,
+        who="owner",
+        query={"cursor": "nonsense"},
+        note="cursor",
+        xfail=F_VIEW_400,
+    ),
+    case(
+        "get",
+        SCORES,
+        400,
+        who="owner",
+        query={"page_size": "²"},
+        note="superscript two",
+        xfail=[F_DIGITS_500, F_VIEW_400],
+    ),
+    case(
+        "get",
+        SCORES,
+        None,
+        who="owner",
+        query={"cursor": cursor_of("0001-01-01T00:00:00+05:00", 1)},
+        note="cursor out of range in UTC",
+        xfail=F_OVERFLOW_500,
+    ),
+    case(
+        "get",
+        SCORES,
+        None,
+        who="owner",
+        query={"submitted_after": "0001-01-01T00:00:00+05:00"},
+        note="undocumented filter out of range in UTC",
+        xfail=F_OVERFLOW_500,
+    ),
+    case("get", SCORES, 401),
+    case("get", SCORES, 401, who="bad-token"),
+    # --- auth -------------------------------------------------------------------------------
+    case("post", TOKEN, 200, body={"username": "olivia", "password": PASSWORD}),
+    case("post", TOKEN, 400, body={"username": "olivia"}),
+    case("post", TOKEN, 401, body={"username": "olivia", "password": "wrong"}, xfail=F_TOKEN_401),
+]
+
+
+# --- running a case -----------------------------------------------------------------------------
+
+
+def _resolve(value: Any, world: World) -> Any:
+    if isinstance(value, str) and value.startswith("$etag:"):
+        return Assessment.objects.get(pk=world.ids[value.removeprefix("$etag:")]).etag
+    if isinstance(value, str) and value.startswith("$"):
+        return world.ids[value[1:]]
+    if isinstance(value, dict):
+        return {key: _resolve(item, world) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolve(item, world) for item in value]
+    return value
+
+
+def _client(who: str | None, world: World) -> APIClient:
+    client = APIClient(raise_request_exception=False)
+    if who == "api-key":
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {world.api_key}")
+    elif who == "bad-token":
+        client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    elif who is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {world.tokens[who]}")
+    return client
+
+
+def _as_schemathesis(response: Any) -> schemathesis.Response:
+    """The Django test response in the shape schemathesis' checks read."""
+    request = response.wsgi_request
+    prepared = requests.Request(method=request.method, url=request.build_absolute_uri()).prepare()
+    if response.streaming:
+        content = b"".join(response.streaming_content)
+    else:
+        content = bytes(response.content)
+    return schemathesis.Response(
+        status_code=response.status_code,
+        headers={name: [value] for name, value in response.headers.items()},
+        content=content,
+        request=prepared,
+        elapsed=0.0,
+        verify=False,
+    )
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def assert_conforms(operation: Any, response: Any, request: dict[str, Any]) -> None:
+    """The status is documented for the operation, and the body matches its schema.
+
+    `request` holds the Case fields (path_parameters, query, body) used to print a curl line.
+    Raises ContractViolation.
+    """
+    actual = _as_schemathesis(response)
+    documented = operation.definition.raw["responses"]
+    status = str(response.status_code)
+    entry = next(
+        (documented[key] for key in (status, f"{status[0]}XX", "default") if key in documented),
+        None,
+    )
+    if entry is None:
+        raise ContractViolation(
+            f"{operation.label} answered {status}, which is not documented "
+            f"(documented: {', '.join(sorted(documented))}); body: {actual.content[:300]!r}"
+        )
+    # schemathesis checks JSON bodies only; a JSON schema given for any other body is wrong.
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    declared = entry.get("content", {}).get(media_type, {}).get("schema")
+    if (
+        actual.content
+        and media_type
+        and not _is_json(media_type)
+        and declared is not None
+        and declared.get("type") != "string"
+    ):
+        raise ContractViolation(
+            f"{operation.label} {status}: the {media_type} body is documented with the "
+            f"JSON schema {declared}"
+        )
+    probe = operation.Case(**request)
+    try:
+        probe.validate_response(
+            actual,
+            checks=[status_code_conformance, content_type_conformance, response_schema_conformance],
+        )
+    except FailureGroup as failures:
+        raise ContractViolation(str(failures)) from failures
+
+
+@pytest.mark.parametrize("call", CASES)
+def test_the_response_matches_the_schema(call: Call, world: World) -> None:
+    operation = SCHEMA[call.path][call.method.upper()]
+    params = {name: _resolve(value, world) for name, value in call.params.items()}
+    send = getattr(_client(call.who, world), call.method)
+    kwargs: dict[str, Any] = {
+        "query_params": _resolve(call.query, world),
+        "headers": _resolve(call.headers, world),
+    }
+    if call.content_type is not None:
+        kwargs["content_type"] = call.content_type
+    elif call.body is not None:
+        kwargs["format"] = "json"
+    url = call.path.format(**params)
+    for name, value in kwargs["headers"].items():
+        if value == ETAG_OF_GET:
+            kwargs["headers"][name] = _client(call.who, world).get(url)["ETag"]
+    body = _resolve(call.body, world)
+    response = send(url, body, **kwargs)
+    content = b"" if response.streaming else response.content
+    if response.status_code >= 500:
+        raise ServerError(f"{call.operation} answered {response.status_code}: {content!r}")
+    if call.status is not None and response.status_code != call.status:
+        raise UnexpectedStatus(f"expected {call.status}, got {response.status_code}: {content!r}")
+    request = {
+        "path_parameters": {name: str(value) for name, value in params.items()},
+        "query": kwargs["query_params"],
+    }
+    if isinstance(body, (dict, list)):
+        request.update(body=body, media_type="application/json")
+    assert_conforms(operation, response, request)
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    return {
+        (method.upper(), path)
+        for path, item in SCHEMA.raw_schema["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+
+
+def test_every_operation_in_the_schema_has_a_case() -> None:
+    covered = {param.values[0].operation for param in CASES}
+    missing = sorted(schema_operations() - covered)
+    assert not missing, f"operations without a contract case in CASES: {missing}"
+
+
+def test_every_case_names_an_operation_in_the_schema() -> None:
+    stale = sorted({param.values[0].operation for param in CASES} - schema_operations())
+    assert not stale, f"CASES rows for operations the schema no longer has: {stale}"
