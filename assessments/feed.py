@@ -14,7 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -81,9 +81,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         stamp, pk = json.loads(raw)
         moment = parse_datetime(stamp)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        if moment is not None:
+            moment = moment.astimezone(UTC)  # OverflowError near year 1 or 9999
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
         raise CursorError("Not a cursor this feed gave out.") from None
-    if moment is None or not isinstance(pk, int) or isinstance(pk, bool):
+    if moment is None or not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk < 2**63:
         raise CursorError("Not a cursor this feed gave out.")
     return moment, pk
 

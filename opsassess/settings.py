@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "opsassess.core.api.schema.truthful_errors",
     ],
 }
 

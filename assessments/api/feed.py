@@ -1,13 +1,19 @@
 """GET /api/v1/scores/: the incremental scores feed and its CSV / JSON Lines exports."""
 
+import re
+from datetime import UTC
 from typing import Any
 
 import knox.auth
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.http import http_date
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
@@ -76,6 +82,23 @@ class ScoresPageSerializer(serializers.Serializer):
     results = ScoreRowSerializer(many=True)
 
 
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 moment that the database can store, converted to UTC."""
+
+    def clean(self, value: Any) -> Any:
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise DjangoValidationError("This moment is out of range.", code="invalid") from None
+
+
+class MomentFilter(filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
 class ScoresFilter(filters.FilterSet):
     organisation = filters.CharFilter(
         field_name="organisation__slug", help_text="Organisation slug."
@@ -88,9 +111,9 @@ class ScoresFilter(filters.FilterSet):
         method="filter_discipline", help_text="Only results that score this discipline (slug)."
     )
     level = filters.CharFilter(field_name="result__level_key", help_text="Level key reached.")
-    submitted_after = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
-    updated_since = filters.IsoDateTimeFilter(
+    submitted_after = MomentFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = MomentFilter(field_name="submitted_at", lookup_expr="lt")
+    updated_since = MomentFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Rows changed at or after this moment (ISO 8601).",
@@ -132,6 +155,9 @@ EXAMPLE_ROW = {
 }
 
 
+@extend_validation_errors(["invalid"], field_name="page_size", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="cursor", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="format", methods=["get"])
 class ScoresView(GenericAPIView):
     """One flat row per submitted assessment, for dashboards and warehouses."""
 
@@ -164,7 +190,8 @@ class ScoresView(GenericAPIView):
         raw = self.request.query_params.get("page_size")
         if raw is None:
             return DEFAULT_PAGE_SIZE
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        # ASCII digits only: "²".isdigit() is true but int("²") fails.
+        if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise exceptions.ValidationError(
                 {"page_size": [f"Must be a whole number from 1 to {MAX_PAGE_SIZE}."]}
             )
@@ -221,8 +248,15 @@ class ScoresView(GenericAPIView):
                 "format", str, enum=["json", "csv", "jsonl"], description="Default json."
             ),
         ],
+        filters=True,
         responses={
-            200: OpenApiResponse(
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="Every row after `cursor`, streamed as CSV."
+            ),
+            (200, "application/jsonl"): OpenApiResponse(
+                OpenApiTypes.STR, description="Every row after `cursor`, one JSON object a line."
+            ),
+            (200, "application/json"): OpenApiResponse(
                 ScoresPageSerializer,
                 examples=[
                     OpenApiExample(
@@ -235,7 +269,9 @@ class ScoresView(GenericAPIView):
                     )
                 ],
             ),
-            304: OpenApiResponse(description="Not modified since the ETag or date sent."),
+            (304, "application/json"): OpenApiResponse(
+                description="Not modified since the ETag or date sent."
+            ),
         },
     )
     def get(self, request: Request) -> Any:

@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -6,6 +7,11 @@ from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_serializers import (
+    ErrorResponse401Serializer,
+    ErrorResponse403Serializer,
+)
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from knox.models import AuthToken
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -25,6 +31,14 @@ from assessments.models import (
 from opsassess.core.api.errors import PreconditionRequired
 
 CONFLICT = serializers.ConflictResponseSerializer
+FORBIDDEN = ErrorResponse403Serializer
+UNAUTHORISED = ErrorResponse401Serializer
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="Optional: the ETag last read; a stale one is refused with 412.",
+)
 
 
 class TokenView(APIView):
@@ -40,7 +54,7 @@ class TokenView(APIView):
         tags=["auth"],
         summary="Get an API token",
         request=serializers.TokenRequestSerializer,
-        responses={200: serializers.TokenResponseSerializer},
+        responses={200: serializers.TokenResponseSerializer, 401: UNAUTHORISED},
         examples=[examples.TOKEN_REQUEST, examples.TOKEN_RESPONSE],
     )
     def post(self, request: Request) -> Response:
@@ -73,6 +87,7 @@ class TokenView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     ),
 )
+@extend_validation_errors(["invalid"], field_name="version", actions=["retrieve"])
 class QuestionnaireViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.AllowAny]
     serializer_class = serializers.QuestionnaireSerializer
@@ -91,7 +106,7 @@ class QuestionnaireViewSet(viewsets.ReadOnlyModelViewSet):
         raw = request.query_params.get("version")
         versions = questionnaire.published_versions
         if raw is not None:
-            if not raw.isdigit():
+            if not re.fullmatch(r"[0-9]{1,9}", raw):
                 raise exceptions.ValidationError({"version": ["Must be a version number."]})
             versions = [v for v in versions if v.number == int(raw)]
             if not versions:
@@ -136,7 +151,7 @@ class AssessmentFilter(filters.FilterSet):
     destroy=extend_schema(
         tags=["assessments"],
         summary="Delete a draft assessment",
-        responses={204: None, 409: serializers.ConflictResponseSerializer},
+        responses={204: None, 403: FORBIDDEN, 409: serializers.ConflictResponseSerializer},
     ),
 )
 @extend_schema_view(
@@ -157,12 +172,14 @@ class AssessmentFilter(filters.FilterSet):
         request=serializers.AssessmentUpdateSerializer,
         responses={
             200: serializers.AssessmentDetailSerializer,
+            403: FORBIDDEN,
             409: CONFLICT,
             412: CONFLICT,
             428: CONFLICT,
         },
     ),
 )
+@extend_validation_errors(["invalid"], field_name="other_id", actions=["compare"])
 class AssessmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -287,7 +304,13 @@ class AssessmentViewSet(
         "400 naming it (`answers.<index>...`) and nothing changes. A submitted assessment "
         "answers 409.",
         request=serializers.AnswersUpdateSerializer,
-        responses={200: serializers.AnswersResponseSerializer, 409: CONFLICT},
+        parameters=[IF_MATCH],
+        responses={
+            200: serializers.AnswersResponseSerializer,
+            403: FORBIDDEN,
+            409: CONFLICT,
+            412: CONFLICT,
+        },
         examples=[examples.ANSWERS, examples.VALIDATION_ERROR],
     )
     @action(detail=True, methods=["get", "patch"], filter_backends=[])
@@ -314,7 +337,13 @@ class AssessmentViewSet(
         tags=["assessments"],
         summary="Submit: score the answers and freeze the result",
         request=None,
-        responses={200: serializers.AssessmentDetailSerializer, 409: CONFLICT},
+        parameters=[IF_MATCH],
+        responses={
+            200: serializers.AssessmentDetailSerializer,
+            403: FORBIDDEN,
+            409: CONFLICT,
+            412: CONFLICT,
+        },
         examples=[examples.INCOMPLETE],
     )
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -411,7 +440,7 @@ class AssessmentViewSet(
         tags=["assessments"],
         summary="Copy a submitted assessment into a new draft (re-assessment)",
         request=None,
-        responses={201: serializers.CopyResponseSerializer, 409: CONFLICT},
+        responses={201: serializers.CopyResponseSerializer, 403: FORBIDDEN, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def copy(self, request: Request, pk: str | None = None) -> Response:
@@ -433,6 +462,7 @@ class AssessmentViewSet(
         responses={201: serializers.OrganisationSerializer},
     ),
 )
+@extend_validation_errors(["invalid", "required"], field_name="questionnaire", actions=["history"])
 class OrganisationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -468,7 +498,7 @@ class OrganisationViewSet(
         description="Tools in use are never recommended again and are credited in the "
         "explanation of recommendations made from then on.",
         request=serializers.OrganisationToolsSerializer,
-        responses={200: serializers.OrganisationToolsSerializer},
+        responses={200: serializers.OrganisationToolsSerializer, 403: FORBIDDEN},
     )
     @action(detail=True, methods=["get", "put"], filter_backends=[])
     def tools(self, request: Request, slug: str | None = None) -> Response:
@@ -543,14 +573,14 @@ class OrganisationViewSet(
         methods=["GET"],
         tags=["api keys"],
         summary="The organisation's API keys (owners only)",
-        responses={200: serializers.APIKeySerializer(many=True)},
+        responses={200: serializers.APIKeySerializer(many=True), 403: FORBIDDEN},
     )
     @extend_schema(
         methods=["POST"],
         tags=["api keys"],
         summary="Create a read-only scores key for the organisation (owners only)",
         request=serializers.APIKeyCreateSerializer,
-        responses={201: serializers.APIKeyCreatedSerializer},
+        responses={201: serializers.APIKeyCreatedSerializer, 403: FORBIDDEN},
         examples=[examples.KEY_CREATED],
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
@@ -571,7 +601,7 @@ class OrganisationViewSet(
         tags=["api keys"],
         summary="Revoke an API key for good (owners only)",
         request=None,
-        responses={204: None},
+        responses={204: None, 403: FORBIDDEN},
     )
     @action(
         detail=True,

@@ -63,6 +63,12 @@ class StrictFilterBackend(DjangoFilterBackend):
 class StrictSearchFilter(filters.SearchFilter):
     search_description = "Case-insensitive search in names and descriptions."
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        # Only views that search document `search` (the others refuse it with a 400).
+        if not getattr(view, "search_fields", None):
+            return []
+        return super().get_schema_operation_parameters(view)
+
 
 class StrictOrderingFilter(filters.OrderingFilter):
     """Ordering that answers 400 for a field it cannot order by instead of ignoring it."""
