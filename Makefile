@@ -42,8 +42,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: seed
-	$(BIN)/python benchmarks/run.py
+# Its own throwaway database (a temporary SQLite file, or opsassess_bench_<pid> created and
+# dropped on the server of a postgres:// DATABASE_URL): db.sqlite3 is never touched.
+# BENCH_ARGS=--quick for a smoke run; see benchmarks/run.py --help.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

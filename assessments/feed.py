@@ -95,7 +95,10 @@ def after(queryset: QuerySet[Assessment], cursor: str | None) -> QuerySet[Assess
     if not cursor:
         return queryset
     moment, pk = decode_cursor(cursor)
-    return queryset.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=pk))
+    # The plain `>=` lets the (updated_at, id) index seek instead of scanning from the start.
+    return queryset.filter(updated_at__gte=moment).filter(
+        Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=pk)
+    )
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -106,10 +109,14 @@ def rows(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Feed rows for assessments fetched with VALUES: one more query for their figures."""
     figures: dict[int, dict[tuple[str, str], Decimal | None]] = {}
     result_ids = [value["result__id"] for value in values]
-    scores = ResultScore.objects.filter(
-        result_id__in=result_ids,
-        axis__in=[ResultScore.Axis.DISCIPLINE, ResultScore.Axis.HINDRANCE],
-    ).values_list("result_id", "axis", "key", "percent")
+    scores = (
+        ResultScore.objects.filter(
+            result_id__in=result_ids,
+            axis__in=[ResultScore.Axis.DISCIPLINE, ResultScore.Axis.HINDRANCE],
+        )
+        .order_by()  # the default ordering would join Result only to sort
+        .values_list("result_id", "axis", "key", "percent")
+    )
     for result_id, axis, key, percent in scores:
         figures.setdefault(result_id, {})[(axis, key)] = percent
     out = []

@@ -1,0 +1,1 @@
+"""The benchmark suite of opsassess: `make bench` (see benchmarks/run.py)."""

@@ -1,0 +1,221 @@
+"""benchmarks/RESULTS.md: one section per database, rebuilt from the saved runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ORDER = ("sqlite", "postgresql")
+TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+MEMORY_TOLERANCE = 0.10
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if value < 1 else f"{value:.2f}" if value < 100 else f"{value:,.0f}"
+
+
+def _target_text(target: dict[str, Any] | None) -> str:
+    if not target:
+        return "none set"
+    if target["kind"] == "ratio":
+        return f"<= {target['max']}x"
+    if target["kind"] == "ms":
+        return f"< {target['max']} ms"
+    if target["kind"] == "rows":
+        return f">= {target['min']:,} rows/s"
+    return "-"
+
+
+def verdict(figure: dict[str, Any]) -> tuple[bool | None, str]:
+    """Whether a figure meets its target, and by how much it misses."""
+    target = figure.get("target")
+    if not target:
+        return None, "-"
+    if target["kind"] == "ratio":
+        ratio = figure["ratio"]
+        if ratio <= target["max"]:
+            return True, "yes"
+        return False, f"**no**: {ratio:.1f}x, {ratio / target['max'] - 1:.0%} over"
+    if target["kind"] == "ms":
+        median = figure["median_ms"]
+        if median < target["max"]:
+            return True, "yes"
+        return False, f"**no**: {median:.2f} ms, {median / target['max'] - 1:.0%} over"
+    if target["kind"] == "rows":
+        rate = figure["extra"]["rows_per_s"]
+        if rate >= target["min"]:
+            return True, f"yes ({rate:,.0f} rows/s)"
+        return False, f"**no**: {rate:,.0f} rows/s, {1 - rate / target['min']:.0%} short"
+    return None, "-"
+
+
+def memory_comparison(small: Any, large: Any) -> dict[str, Any] | None:
+    if small is None or large is None:
+        return None
+    a, b = small.extra, large.extra
+    change = b["peak_bytes"] / a["peak_bytes"] - 1
+    return {
+        "small_rows": a["rows"],
+        "large_rows": b["rows"],
+        "small_peak_bytes": a["peak_bytes"],
+        "large_peak_bytes": b["peak_bytes"],
+        "change": change,
+        "met": abs(change) <= MEMORY_TOLERANCE,
+    }
+
+
+def _figures_table(run: dict[str, Any]) -> list[str]:
+    lines = [
+        "| operation | median ms | p99 ms | floor median ms | ratio to floor | target | met? "
+        "| queries | DB ms per call | reps |",
+        "|---|---:|---:|---:|---:|---|---|---:|---:|---:|",
+    ]
+    for figure in run["figures"]:
+        _, met = verdict(figure)
+        ratio = figure["ratio"]
+        is_csv = figure["target"] and figure["target"]["kind"] == "rows"
+        ratio_text = "-" if is_csv or ratio is None else f"{ratio:.1f}x"
+        lines.append(
+            f"| {figure['label']} | {_ms(figure['median_ms'])} | {_ms(figure['p99_ms'])} "
+            f"| {_ms(figure['floor_median_ms'])} | {ratio_text} | {_target_text(figure['target'])} "
+            f"| {met} | {figure['queries']} | {_ms(figure['db_ms'])} | {figure['reps']} |"
+        )
+    memory = run.get("memory")
+    if memory:
+        small = memory["small_peak_bytes"] / 2**20
+        large = memory["large_peak_bytes"] / 2**20
+        met = (
+            f"yes ({memory['change']:+.1%})"
+            if memory["met"]
+            else f"**no**: {memory['change']:+.1%}, {abs(memory['change']) - MEMORY_TOLERANCE:.0%} "
+            "beyond the tolerance"
+        )
+        lines.append(
+            f"| CSV export peak memory (tracemalloc), {memory['small_rows']:,} vs "
+            f"{memory['large_rows']:,} rows | {small:.2f} MiB vs {large:.2f} MiB | | | | "
+            f"same within {MEMORY_TOLERANCE:.0%} | {met} | | | |"
+        )
+    return lines
+
+
+def _scaling_table(run: dict[str, Any]) -> list[str]:
+    rows = run.get("query_scaling") or []
+    if not rows:
+        return []
+    lines = [
+        "",
+        "Query counts at two sizes (constant means no N+1):",
+        "",
+        "| operation | smaller | queries | larger | queries | constant? |",
+        "|---|---|---:|---|---:|---|",
+    ]
+    for row in rows:
+        same = row["small_queries"] == row["large_queries"]
+        lines.append(
+            f"| {row['operation']} | {row['small']} | {row['small_queries']} | {row['large']} "
+            f"| {row['large_queries']} | {'yes' if same else '**no**'} |"
+        )
+    return lines
+
+
+def _server_tables(run: dict[str, Any]) -> list[str]:
+    server = run.get("server") or {}
+    if not server:
+        return []
+    lines = ["", "### Under gunicorn", ""]
+    if "skipped" in server:
+        return [*lines, server["skipped"]]
+    lines += [
+        f"gunicorn {server['gunicorn']}, {server['workers']} workers x {server['threads']} "
+        f"threads (gthread) on 127.0.0.1, DEBUG={server['debug']}; load: {server['concurrency']} "
+        f"client threads (http.client, keep-alive) on the same machine, {server['warmup_s']:.0f} s "
+        f"warm-up then {server['seconds']:.0f} s measured per endpoint.",
+        "",
+        "| configuration | endpoint | requests | req/s | p50 ms | p99 ms | errors "
+        "| DB sessions opened while measured | backends at end |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for config in server["configs"]:
+        if "error" in config:
+            lines.append(f"| {config['name']} | failed: {config['error']} | | | | | | | |")
+            continue
+        for load in config["loads"]:
+            lines.append(
+                f"| {config['name']} ({config['description']}) | {load['label']} "
+                f"| {load['requests']:,} | {load['rps']:,.0f} | {_ms(load['p50_ms'])} "
+                f"| {_ms(load['p99_ms'])} | {load['errors']} | {load.get('sessions_opened', '-')} "
+                f"| {load.get('backends', '-')} |"
+            )
+    lines += ["", *server.get("notes", [])]
+    return lines
+
+
+def section(run: dict[str, Any]) -> str:
+    machine = run["machine"]
+    params = run["parameters"]
+    title = TITLES.get(run["database"], run["database"])
+    missed = [f for f in run["figures"] if verdict(f)[0] is False]
+    memory = run.get("memory")
+    lines = [
+        f"## {title}" + (" (quick run)" if params.get("quick") else ""),
+        "",
+        f"Run {run['finished']} in {run['duration_s']} s. Machine: {machine['cpus']} CPUs "
+        f"({machine['cpu_model']}), load average at start {machine['load_average_at_start']}; "
+        f"Python {machine['python']}, Django {machine['django']}, DRF {machine['drf']}; "
+        f"{machine['database']}.",
+        "",
+        f"Data set: {params['organisations']:,} organisations, {params['results']:,} submitted "
+        f"results (`generate_results --seed {params['seed']}`). In process with Django's test "
+        f"client; each operation interleaved with the floor in one loop, {params['warmup']} "
+        f"warm-up then {params['reps']} repetitions ({params['submit_reps']} for submit, "
+        f"{params['csv_reps']} for the CSV export, whose p99 column is its maximum).",
+        "",
+        *_figures_table(run),
+        *_scaling_table(run),
+        "",
+        "Missed targets: "
+        + (
+            "; ".join(f"{f['label']} ({verdict(f)[1].replace('**no**: ', '')})" for f in missed)
+            + ("; CSV peak memory" if memory and not memory["met"] else "")
+            if missed or (memory and not memory["met"])
+            else "none."
+        ),
+        *_server_tables(run),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+HEADER = """# opsassess benchmark results
+
+Regenerated by `make bench` (benchmarks/run.py; on PostgreSQL with
+`DATABASE_URL=postgres://...`). Every time is also given as a ratio to the **floor**: a bare DRF
+`APIView` returning `{"ok": true}` (no authentication, throttling or query, but the project's
+whole middleware stack and renderers), mounted at `/bench/floor/` by the benchmark URLconf and
+timed in the same loop as the operation, so the ratios hold on a busy machine where the
+milliseconds do not. Targets are those of issue 7. "DB ms per call" is the time spent in the
+database driver (an execute wrapper, mean of 2-5 calls); the rest of the median is Python.
+"reps" is the number of timed repetitions: an operation that would take more than `--op-budget`
+seconds (30 by default) stops early, after at least 20.
+"""
+
+
+def render(runs: list[dict[str, Any]]) -> str:
+    parts = [HEADER]
+    for run in sorted(
+        runs, key=lambda r: ORDER.index(r["database"]) if r["database"] in ORDER else 9
+    ):
+        parts.append(section(run))
+    return "\n".join(parts)
+
+
+def save(run: dict[str, Any], here: Path) -> None:
+    directory = here / "results"
+    directory.mkdir(exist_ok=True)
+    (directory / f"{run['database']}.json").write_text(
+        json.dumps(run, indent=2, default=str) + "\n"
+    )
+    runs = [json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))]
+    (here / "RESULTS.md").write_text(render(runs))
