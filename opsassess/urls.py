@@ -10,7 +10,7 @@ from catalog.api.urls import router as catalog_router
 handler404 = "opsassess.core.views.not_found"
 handler500 = "opsassess.core.views.server_error"
 
-admin.site.site_header = "opsassess catalogue"
+admin.site.site_header = "opsassess administration"
 admin.site.site_title = "opsassess"
 
 # One router, so the browsable root at /api/v1/ lists every resource.
