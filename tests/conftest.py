@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -26,3 +28,27 @@ def fresh_throttle_counters() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def flushable(transactional_db: None) -> Iterator[None]:
+    """Lets the flush after a transactional test empty the frozen questionnaire tables.
+
+    On SQLite the flush is a DELETE per table, which the immutability triggers on published
+    questionnaire versions refuse; they are dropped for the flush and put back after it.
+    (PostgreSQL truncates, which row triggers do not see.)
+    """
+    import importlib
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    yield
+    freeze = importlib.import_module("assessments.migrations.0002_freeze_published_versions")
+    with connection.schema_editor() as editor:
+        freeze.backwards(None, editor)
+    try:
+        call_command("flush", verbosity=0, interactive=False)
+    finally:
+        with connection.schema_editor() as editor:
+            freeze.forwards(None, editor)

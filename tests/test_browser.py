@@ -9,7 +9,6 @@ test is skipped with the command that installs them.
 """
 
 import base64
-import importlib
 import io
 import json
 import shutil
@@ -21,7 +20,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import connection
 
 from assessments.models import Assessment
 
@@ -41,24 +39,6 @@ webdriver = pytest.importorskip(
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as shown  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-
-@pytest.fixture
-def flushable(transactional_db: None) -> Any:
-    """Lets the flush after a transactional test empty the frozen questionnaire tables.
-
-    On SQLite the flush is a DELETE per table, which the immutability triggers on published
-    questionnaire versions refuse; they are dropped for the flush and put back after it.
-    """
-    yield
-    freeze = importlib.import_module("assessments.migrations.0002_freeze_published_versions")
-    with connection.schema_editor() as editor:
-        freeze.backwards(None, editor)
-    try:
-        call_command("flush", verbosity=0, interactive=False)
-    finally:
-        with connection.schema_editor() as editor:
-            freeze.forwards(None, editor)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ guide fails this test until it is exercised.
 """
 
 import csv
-import importlib
 import io
 import json
 import re
@@ -20,8 +19,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.db import connection
 
 from assessments import feed, services
 from assessments.api import feed as feed_view
@@ -78,24 +75,6 @@ def submit(organisation: Organisation, user: User, version: Any, title: str, cho
     )
     answer_all(assessment, user, choice)
     return services.assessment_submit(assessment=assessment, user=user)
-
-
-@pytest.fixture
-def flushable(transactional_db: None) -> Any:
-    """Lets the flush after a transactional test empty the frozen questionnaire tables.
-
-    On SQLite the flush is a DELETE per table, which the immutability triggers on published
-    questionnaire versions refuse; they are dropped for the flush and put back after it.
-    """
-    yield
-    freeze = importlib.import_module("assessments.migrations.0002_freeze_published_versions")
-    with connection.schema_editor() as editor:
-        freeze.backwards(None, editor)
-    try:
-        call_command("flush", verbosity=0, interactive=False)
-    finally:
-        with connection.schema_editor() as editor:
-            freeze.forwards(None, editor)
 
 
 def test_the_guide_documents_the_feed_as_it_is() -> None:
