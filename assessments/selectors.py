@@ -464,22 +464,27 @@ def peer_percentiles(result: Any) -> dict[str, Any]:
     Counted in one query over ResultScore rows. A figure drawn from fewer than PEER_MINIMUM
     organisations is suppressed, so no single organisation's score can be worked out.
     """
-    from django.db.models import Count, OuterRef, Q, Subquery
+    from django.db.models import Count, F, Q, Window
+    from django.db.models.functions import RowNumber
 
     from assessments.models import Result, ResultScore
 
     questionnaire_id = result.assessment.version.questionnaire_id
-    latest = (
-        Result.objects.filter(
-            assessment__version__questionnaire_id=questionnaire_id,
-            assessment__organisation_id=OuterRef("assessment__organisation_id"),
+    # One pass with a window function, not a correlated subquery per row: the newest result
+    # of each organisation ranks 1 within its organisation.
+    ranked = (
+        Result.objects.filter(assessment__version__questionnaire_id=questionnaire_id)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("assessment__organisation_id")],
+                order_by=[F("assessment__submitted_at").desc(), F("pk").desc()],
+            )
         )
-        .order_by("-assessment__submitted_at", "-pk")
-        .values("pk")[:1]
+        .filter(rank=1)
+        .values("pk")
     )
-    latest_results = Result.objects.filter(
-        assessment__version__questionnaire_id=questionnaire_id, pk=Subquery(latest)
-    )
+    latest_results = ranked
     mine = {
         (axis, key): percent
         for axis, key, percent in result.scores.filter(
@@ -494,7 +499,7 @@ def peer_percentiles(result: Any) -> dict[str, Any]:
         aggregates[f"below_{index}"] = Count("id", filter=same & Q(percent__lt=percent))
         aggregates[f"equal_{index}"] = Count("id", filter=same & Q(percent=percent))
         aggregates[f"total_{index}"] = Count("id", filter=same)
-    counts = ResultScore.objects.filter(result__in=latest_results).aggregate(**aggregates)
+    counts = ResultScore.objects.filter(result_id__in=latest_results).aggregate(**aggregates)
 
     def figure(index: int) -> dict[str, Any]:
         total = counts[f"total_{index}"]
