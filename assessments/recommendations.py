@@ -305,7 +305,7 @@ def recommend(
     candidates = _candidates(questions, result, practices)
     for candidate in _relevant(model, result, candidates, next_index):
         keys = [question.key for question in candidate.applicable]
-        what_if = scoring.score(model, scoring.with_full_marks(model, answers, keys))
+        what_if = scoring.score(model, scoring.with_full_marks(model, answers, keys), detail=False)
         expected = what_if.overall if what_if.overall is not None else _ZERO
         level_gain = _level_index(levels, what_if.level) - current
         ranked.append(_Ranked(candidate, what_if, level_gain, expected - overall))

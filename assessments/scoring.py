@@ -836,15 +836,34 @@ def _level(model: Model, overall: Fraction | None, failed: Mapping[str, object])
     return reached
 
 
-def score(model: Model, answers: Mapping[str, Answer]) -> Result:
+# Models already checked by validate_model, by identity: a frozen model stays valid, and
+# the recommender scores the same model dozens of times per submit.
+_VALID_MODELS: dict[int, Model] = {}
+_VALID_MODELS_MAX = 256
+
+
+def _check_model(model: Model) -> None:
+    if _VALID_MODELS.get(id(model)) is model:
+        return
+    errors = validate_model(model)
+    if errors:
+        raise ScoringError(errors)
+    if len(_VALID_MODELS) >= _VALID_MODELS_MAX:
+        _VALID_MODELS.clear()
+    _VALID_MODELS[id(model)] = model
+
+
+def score(model: Model, answers: Mapping[str, Answer], *, detail: bool = True) -> Result:
     """Score `answers` (keyed by question key) against `model`.
+
+    With detail=False only the overall figures, level and failed gates are computed (`nodes`
+    and `breakdowns` stay empty): what-if questions need no more, and it is much cheaper.
 
     Raises ScoringError when the model is invalid, or when an answer is invalid or names a
     question the model does not have.
     """
-    errors = validate_model(model)
-    if errors:
-        raise ScoringError(errors)
+    _check_model(model)
+    errors: list[str] = []
     questions = {question.key: question for question in model.questions()}
     for key, answer in answers.items():
         if key not in questions:
@@ -868,8 +887,10 @@ def score(model: Model, answers: Mapping[str, Answer]) -> Result:
         nodes={
             node.key: _node(node.key, tallies[node.key])
             for _, node in _walk(model.root, model.root.key)
-        },
-        breakdowns=_breakdowns(outcomes.values()),
+        }
+        if detail
+        else {},
+        breakdowns=_breakdowns(outcomes.values()) if detail else {},
     )
 
 

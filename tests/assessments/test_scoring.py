@@ -1175,3 +1175,40 @@ def test_to_dict_is_json_ready_with_decimals_as_strings_in_a_fixed_order() -> No
     }
     assert json.loads(json.dumps(data)) == data
     assert json.dumps(TAGGED_RESULT.to_dict()) == json.dumps(data)
+
+
+def test_scoring_without_detail_gives_the_same_overall_and_level_but_no_breakdowns() -> None:
+    from assessments import scoring
+
+    model = scoring.Model(
+        root=scoring.Section(
+            key="root",
+            children=(
+                scoring.Question("a", scoring.QuestionType.YES_NO, disciplines=("devops",)),
+                scoring.Question("b", scoring.QuestionType.YES_NO, weight=Decimal(3)),
+            ),
+        ),
+        levels=(
+            scoring.Level("low", "Low", Decimal(0)),
+            scoring.Level("high", "High", Decimal("0.7")),
+        ),
+    )
+    answers = {
+        "a": scoring.Answer("a", choices=("no",)),
+        "b": scoring.Answer("b", choices=("yes",)),
+    }
+    full = scoring.score(model, answers)
+    brief = scoring.score(model, answers, detail=False)
+    # (1 * 0 + 3 * 1) / 4 = 0.75 -> "high" either way
+    assert (brief.overall, brief.level) == (full.overall, full.level) == (Decimal("0.7500"), "high")
+    assert brief.nodes == {} and brief.breakdowns == {}
+    assert full.nodes and full.breakdowns["disciplines"]
+
+
+def test_an_invalid_model_is_refused_every_time_it_is_scored() -> None:
+    from assessments import scoring
+
+    broken = scoring.Model(root=scoring.Section(key="root", children=()))
+    for _ in range(2):
+        with pytest.raises(scoring.ScoringError):
+            scoring.score(broken, {})
