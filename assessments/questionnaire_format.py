@@ -78,7 +78,7 @@ def _schema_errors(document: Any) -> list[str]:
     return errors
 
 
-def _decimal(value: Any) -> Decimal | None:
+def to_decimal(value: Any) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -108,33 +108,33 @@ def _question(data: Mapping[str, Any]) -> scoring.Question:
     return scoring.Question(
         key=data["key"],
         type=scoring.QuestionType(data["type"]),
-        weight=_decimal(data.get("weight", 1)) or Decimal(1),
+        weight=to_decimal(data.get("weight", 1)) or Decimal(1),
         choices=tuple(
-            scoring.Choice(c["key"], _decimal(c["value"]) or Decimal(0), c.get("label", ""))
+            scoring.Choice(c["key"], to_decimal(c["value"]) or Decimal(0), c.get("label", ""))
             for c in data.get("choices", [])
         ),
-        min_value=_decimal(data.get("min")),
-        max_value=_decimal(data.get("max")),
+        min_value=to_decimal(data.get("min")),
+        max_value=to_decimal(data.get("max")),
         bands=tuple(
             scoring.Band(
-                value=_decimal(b["value"]) or Decimal(0),
-                lower=_decimal(b.get("lower")),
-                upper=_decimal(b.get("upper")),
+                value=to_decimal(b["value"]) or Decimal(0),
+                lower=to_decimal(b.get("lower")),
+                upper=to_decimal(b.get("upper")),
             )
             for b in data.get("bands", [])
         ),
         linear=scoring.LinearMapping(
-            from_value=_decimal(linear["from_value"]) or Decimal(0),
-            to_value=_decimal(linear["to_value"]) or Decimal(0),
-            from_score=_decimal(linear.get("from_score", 0)) or Decimal(0),
-            to_score=_decimal(linear.get("to_score", 1)) or Decimal(0),
+            from_value=to_decimal(linear["from_value"]) or Decimal(0),
+            to_value=to_decimal(linear["to_value"]) or Decimal(0),
+            from_score=to_decimal(linear.get("from_score", 0)) or Decimal(0),
+            to_score=to_decimal(linear.get("to_score", 1)) or Decimal(0),
         )
         if linear
         else None,
         allow_not_applicable=bool(data.get("allow_not_applicable", False)),
         required=bool(data.get("required", True)),
         level_gate=data.get("level_gate"),
-        pass_score=_decimal(data.get("pass_score")),
+        pass_score=to_decimal(data.get("pass_score")),
         **{axis: tuple(tags.get(axis, [])) for axis in TAG_AXES},
     )
 
@@ -143,7 +143,7 @@ def _section(data: Mapping[str, Any]) -> scoring.Section:
     return scoring.Section(
         key=data["key"],
         aggregation=scoring.Aggregation(data.get("aggregation", "weighted_mean")),
-        weight=_decimal(data.get("weight", 1)) or Decimal(1),
+        weight=to_decimal(data.get("weight", 1)) or Decimal(1),
         title=data.get("title", ""),
         children=tuple(
             _section(child) if "children" in child else _question(child)
@@ -157,7 +157,7 @@ def to_model(document: Mapping[str, Any]) -> scoring.Model:
     return scoring.Model(
         root=_section(document["root"]),
         levels=tuple(
-            scoring.Level(level["key"], level["name"], _decimal(level.get("min_score")))
+            scoring.Level(level["key"], level["name"], to_decimal(level.get("min_score")))
             for level in document["levels"]
         ),
         level_mode=scoring.LevelMode(document.get("level_mode", "threshold")),
@@ -251,7 +251,7 @@ def canonical(node: Any, key: str = "") -> Any:
         return [canonical(item, key) for item in node]
     if key in _NUMBER_KEYS and node is not None and not isinstance(node, bool):
         try:
-            return _decimal(node)
+            return to_decimal(node)
         except ValueError:
             return node
     return node

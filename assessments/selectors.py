@@ -21,7 +21,6 @@ from assessments.models import (
     Band,
     Choice,
     MaturityLevel,
-    Membership,
     Organisation,
     Question,
     Questionnaire,
@@ -343,12 +342,6 @@ def questionnaire_list() -> QuerySet[Questionnaire]:
             )
         )
     )
-
-
-def memberships_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership]:
-    if not user.is_authenticated:
-        return Membership.objects.none()
-    return Membership.objects.filter(user=user).select_related("organisation")
 
 
 def organisations_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organisation]:

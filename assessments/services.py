@@ -70,7 +70,7 @@ def _known_tags() -> dict[str, set[str]]:
 
 
 def _d(value: Any) -> Decimal | None:
-    return questionnaire_format._decimal(value)
+    return questionnaire_format.to_decimal(value)
 
 
 @dataclass(frozen=True)
@@ -479,7 +479,7 @@ def assessment_save_answers(
     return changed + created
 
 
-def _snapshot(
+def result_snapshot(
     tree: selectors.VersionTree, result: scoring.Result, answers: dict[str, Answer]
 ) -> dict[str, Any]:
     """Everything needed to show (and re-check) a result without the live catalogue."""
@@ -513,7 +513,7 @@ def _snapshot(
     return data
 
 
-def _figures(snapshot: Mapping[str, Any]) -> dict[tuple[str, str], Decimal | None]:
+def result_figures(snapshot: Mapping[str, Any]) -> dict[tuple[str, str], Decimal | None]:
     """Every percentage of a result snapshot, keyed by (axis, key)."""
 
     def dec(value: Any) -> Decimal | None:
@@ -623,7 +623,7 @@ def assessment_submit(
     model = selectors.scoring_model(tree)
     engine_answers = selectors.engine_answers(answers)
     result = scoring.score(model, engine_answers)
-    snapshot = _snapshot(tree, result, answers)
+    snapshot = result_snapshot(tree, result, answers)
 
     practices, tools, used = selectors.recommendation_catalogue(tree, assessment.organisation)
     advice = recommendations.recommend(
@@ -638,14 +638,14 @@ def assessment_submit(
     snapshot["recommendations"] = [item.to_dict() for item in advice]
 
     previous = selectors.previous_result(assessment)
-    figures = _figures(snapshot)
+    figures = result_figures(snapshot)
     snapshot["previous_assessment"] = previous.assessment_id if previous else None
     snapshot["targets"] = [
         row.to_dict()
         for row in targets.evaluate(
             _target_nodes(assessment.targets, tree, result.overall_max),
             figures,
-            _figures(previous.snapshot) if previous else None,
+            result_figures(previous.snapshot) if previous else None,
         )
     ]
 

@@ -1,4 +1,3 @@
-from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -198,10 +197,6 @@ class CopyResponseSerializer(serializers.Serializer):
     dropped_answers = serializers.ListField(
         child=serializers.DictField(child=serializers.CharField())
     )
-
-
-def decimal_or_none(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 class ConflictErrorSerializer(serializers.Serializer):

@@ -74,7 +74,7 @@ class Command(BaseCommand):
             for _ in range(VARIANTS):
                 answers = _random_answers(rng, model)
                 result = scoring.score(model, answers)
-                snapshot = services._snapshot(tree, result, {})
+                snapshot = services.result_snapshot(tree, result, {})
                 snapshot["recommendations"] = []
                 snapshot["targets"] = []
                 prepared.append((version, tree, answers, result, snapshot))
@@ -111,7 +111,7 @@ class Command(BaseCommand):
             ResultScore.objects.bulk_create(
                 ResultScore(result=result, axis=axis, key=key, percent=percent)
                 for result, pick in zip(stored, picks, strict=True)
-                for (axis, key), percent in services._figures(pick[4]).items()
+                for (axis, key), percent in services.result_figures(pick[4]).items()
             )
             if opts["with_answers"]:
                 Answer.objects.bulk_create(
