@@ -17,7 +17,7 @@ relevant that way (the next level is blocked only by its min_score, or there is 
 every candidate is relevant.
 
 Expected gain. Each relevant practice is scored again as if all its applicable questions had full
-marks (`scoring.with_full_marks`); the what-if overall score and level are the practice's
+marks (`scoring.score_full_marks`); the what-if overall score and level are the practice's
 expected_overall and expected_level, and expected_gain = expected_overall - overall (a missing
 score counts as 0).
 
@@ -303,9 +303,11 @@ def recommend(
     overall = result.overall if result.overall is not None else _ZERO
     ranked: list[_Ranked] = []
     candidates = _candidates(questions, result, practices)
-    for candidate in _relevant(model, result, candidates, next_index):
-        keys = [question.key for question in candidate.applicable]
-        what_if = scoring.score(model, scoring.with_full_marks(model, answers, keys), detail=False)
+    relevant = _relevant(model, result, candidates, next_index)
+    what_ifs = scoring.score_full_marks(
+        model, answers, [[question.key for question in c.applicable] for c in relevant]
+    )
+    for candidate, what_if in zip(relevant, what_ifs, strict=True):
         expected = what_if.overall if what_if.overall is not None else _ZERO
         level_gain = _level_index(levels, what_if.level) - current
         ranked.append(_Ranked(candidate, what_if, level_gain, expected - overall))

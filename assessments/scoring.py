@@ -38,18 +38,26 @@ refuses an invalid model or answer (ScoringError) rather than guess. `with_full_
 what-if answers: re-scoring them shows the gain if some questions reached full marks.
 
 Arithmetic. Numeric fields take Decimal, int or a decimal string and store a Decimal (a float is
-refused: it is inexact already). Every number becomes a `fractions.Fraction` on the way in and
-all computation is exact; results are quantized once, on the way out, to 4 decimal places with
-ROUND_HALF_UP. Three sections each scoring exactly 1/3 sum to 1.0000, never to 3 x 0.3333.
+refused: it is inexact already). All computation is exact, over rational numbers; results are
+quantized once, on the way out, to 4 decimal places with ROUND_HALF_UP. Three sections each
+scoring exactly 1/3 sum to 1.0000, never to 3 x 0.3333.
+
+Speed. A model is validated and compiled once (cached by identity: models are frozen), and the
+numbers travel as integer (numerator, denominator) pairs summed per denominator, rather than as
+Fractions normalised at every step. `score_full_marks` answers many what-ifs on one set of
+answers, recomputing only the sections above the questions each what-if changes. The first,
+Fraction-by-Fraction engine is kept as a test oracle (tests/assessments/scoring_reference.py)
+and both must agree on generated models.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from math import gcd, lcm
 
 # Stored with every result; bump it whenever the same model and answers would score differently.
 ENGINE_VERSION = "1.0"
@@ -326,10 +334,6 @@ def _quantize(value: Fraction) -> Decimal:
     return Decimal((1 if value < 0 and whole else 0, digits, -_PLACES))
 
 
-def _quantize_or_none(value: Fraction | None) -> Decimal | None:
-    return None if value is None else _quantize(value)
-
-
 def _str(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
@@ -361,19 +365,6 @@ def _bounds(question: Question) -> tuple[Decimal | None, Decimal | None]:
     return low, high
 
 
-def _in_band(band: Band, value: Fraction) -> bool:
-    return (band.lower is None or value >= _frac(band.lower)) and (
-        band.upper is None or value < _frac(band.upper)
-    )
-
-
-def _linear(mapping: LinearMapping, value: Fraction) -> Fraction:
-    from_value, to_value = _frac(mapping.from_value), _frac(mapping.to_value)
-    from_score, to_score = _frac(mapping.from_score), _frac(mapping.to_score)
-    raw = from_score + (value - from_value) * (to_score - from_score) / (to_value - from_value)
-    return min(max(raw, min(from_score, to_score)), max(from_score, to_score))
-
-
 def _question_max(question: Question) -> Fraction:
     if question.type in _CHOICE_TYPES:
         values = [_frac(choice.value) for choice in _choices(question)]
@@ -386,26 +377,6 @@ def _question_max(question: Question) -> Fraction:
         return max(_frac(question.linear.from_score), _frac(question.linear.to_score))
     high = _bounds(question)[1]
     return _ZERO if high is None else _frac(high)
-
-
-def _question_score(question: Question, answer: Answer) -> Fraction:
-    """The score of a valid, non-empty, applicable answer."""
-    if question.type in _CHOICE_TYPES:
-        values = {choice.key: _frac(choice.value) for choice in _choices(question)}
-        picked = [values[key] for key in answer.choices]
-        if question.type is QuestionType.MULTIPLE_CHOICE:
-            return min(max(sum(picked, _ZERO), _ZERO), _question_max(question))
-        return picked[0]
-    assert answer.number is not None
-    value = _frac(answer.number)
-    if question.bands:
-        for band in question.bands:
-            if _in_band(band, value):
-                return _frac(band.value)
-        return _ZERO
-    if question.linear is not None:
-        return _linear(question.linear, value)
-    return value
 
 
 def validate_answer(question: Question, answer: Answer) -> list[str]:
@@ -673,184 +644,575 @@ def validate_model(model: Model) -> list[str]:
     return errors + _level_problems(model)
 
 
-# --- scoring -----------------------------------------------------------------------------------
+# --- compiled models ---------------------------------------------------------------------------
+#
+# Scoring is exact, but Fraction arithmetic is slow (every operation normalises through a gcd),
+# and the recommender scores the same model dozens of times per submit. So a model is compiled
+# once into flat plans (checked by validate_model on the way), and numbers travel as integer
+# pairs (numerator, denominator > 0). Sums collect numerators per denominator and meet over the
+# least common multiple once, so a section of twenty questions costs one division, not twenty.
+# Every figure equals the Fraction computation exactly; quantizing is the only rounding.
+
+_Pair = tuple[int, int]
+
+_ZERO_PAIR: _Pair = (0, 1)
+
+# Question kinds of a compiled plan.
+_ONE_CHOICE, _MANY_CHOICES, _NUMBER = 0, 1, 2
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    """One question's exact result: score None when not applicable."""
+def _pair(value: Decimal | Fraction) -> _Pair:
+    numerator, denominator = value.as_integer_ratio()
+    return numerator, denominator
 
+
+def _reduced(numerator: int, denominator: int) -> _Pair:
+    common = gcd(numerator, denominator)
+    return (numerator // common, denominator // common) if common > 1 else (numerator, denominator)
+
+
+def _less(a: _Pair, b: _Pair) -> bool:
+    return a[0] * b[1] < b[0] * a[1]
+
+
+def _total(buckets: dict[int, int]) -> _Pair:
+    """The sum of numerator / denominator over `buckets` (denominator -> summed numerators)."""
+    if len(buckets) == 1:
+        [(denominator, numerator)] = buckets.items()
+        return _reduced(numerator, denominator)
+    common = lcm(*buckets)
+    return _reduced(
+        sum(numerator * (common // denominator) for denominator, numerator in buckets.items()),
+        common,
+    )
+
+
+def _divide(a: _Pair, b: _Pair) -> _Pair:
+    """a / b for b > 0."""
+    return _reduced(a[0] * b[1], a[1] * b[0])
+
+
+def _combine(aggregation: Aggregation, parts: list[tuple[_Pair, _Pair]]) -> _Pair:
+    """Aggregate (weight, value) pairs; `parts` is never empty."""
+    if aggregation is Aggregation.MIN:
+        lowest = parts[0][1]
+        for _, value in parts:
+            if _less(value, lowest):
+                lowest = value
+        return lowest
+    if aggregation is Aggregation.MAX:
+        highest = parts[0][1]
+        for _, value in parts:
+            if _less(highest, value):
+                highest = value
+        return highest
+    sums: dict[int, int] = {}
+    if aggregation is Aggregation.MEAN:
+        for _, (numerator, denominator) in parts:
+            sums[denominator] = sums.get(denominator, 0) + numerator
+        return _divide(_total(sums), (len(parts), 1))
+    for (weight_n, weight_d), (numerator, denominator) in parts:
+        key = weight_d * denominator
+        sums[key] = sums.get(key, 0) + weight_n * numerator
+    if aggregation is Aggregation.SUM:
+        return _total(sums)
+    weights: dict[int, int] = {}
+    for (weight_n, weight_d), _ in parts:
+        weights[weight_d] = weights.get(weight_d, 0) + weight_n
+    return _divide(_total(sums), _total(weights))
+
+
+# Quantized figures by exact value: question scores repeat a lot, and quantizing is costly.
+_QUANTIZED: dict[_Pair, Decimal] = {}
+_QUANTIZED_MAX = 65_536
+
+
+def _quantized(value: _Pair | None) -> Decimal | None:
+    """`value` quantized like `_quantize`; None stays None."""
+    if value is None:
+        return None
+    found = _QUANTIZED.get(value)
+    if found is None:
+        if len(_QUANTIZED) >= _QUANTIZED_MAX:
+            _QUANTIZED.clear()
+        found = _QUANTIZED[value] = _quantize(Fraction(*value))
+    return found
+
+
+def _percent_pair(score: _Pair | None, maximum: _Pair | None) -> _Pair | None:
+    if score is None or maximum is None or maximum[0] == 0:
+        return None
+    return _reduced(score[0] * maximum[1] * 100, score[1] * maximum[0])
+
+
+@dataclass(slots=True, eq=False)
+class _QuestionPlan:
     question: Question
-    answered: bool
-    score: Fraction | None
-    maximum: Fraction
+    index: int
+    ancestors: tuple[int, ...]
+    weight: _Pair
+    maximum: _Pair
+    kind: int
+    # Choice questions: the score of each choice (one choice), or its numerator over
+    # `choice_denominator` (many choices, summed then clamped to 0..`choice_cap`).
+    values: dict[str, _Pair]
+    numerators: dict[str, int]
+    choice_denominator: int
+    choice_cap: int
+    bands: tuple[tuple[Decimal | None, Decimal | None, _Pair], ...]
+    # from_score + (x - from_value) * slope, clamped to [low_score, high_score].
+    linear: tuple[_Pair, _Pair, _Pair, _Pair, _Pair] | None
+    low: Decimal | None
+    high: Decimal | None
+    gate: str | None
+    pass_score: _Pair
+    full_marks: _Pair
+    # weight / maximum, for the question-weighted mean of score / maximum in breakdowns.
+    ratio_factor: _Pair
+
+    def accepts(self, answer: Answer) -> bool:
+        """True exactly when validate_answer(self.question, answer) finds nothing."""
+        if answer.question != self.question.key:
+            return False
+        if answer.not_applicable:
+            return (
+                self.question.allow_not_applicable and not answer.choices and answer.number is None
+            )
+        if self.kind != _NUMBER:
+            chosen = answer.choices
+            if answer.number is not None or (self.kind == _ONE_CHOICE and len(chosen) > 1):
+                return False
+            known = self.values
+            return all(key in known for key in chosen) and len(set(chosen)) == len(chosen)
+        if answer.choices:
+            return False
+        number = answer.number
+        if number is None:
+            return True
+        return (
+            number.is_finite()
+            and (self.low is None or number >= self.low)
+            and (self.high is None or number <= self.high)
+        )
+
+    def score(self, answer: Answer) -> _Pair:
+        """The exact score of an accepted, non-empty, applicable answer."""
+        if self.kind == _ONE_CHOICE:
+            return self.values[answer.choices[0]]
+        if self.kind == _MANY_CHOICES:
+            numerators = self.numerators
+            total = sum(numerators[key] for key in answer.choices)
+            return _reduced(min(max(total, 0), self.choice_cap), self.choice_denominator)
+        number = answer.number
+        assert number is not None
+        if self.bands:
+            for lower, upper, value in self.bands:
+                if (lower is None or number >= lower) and (upper is None or number < upper):
+                    return value
+            return _ZERO_PAIR
+        if self.linear is not None:
+            (start_n, start_d), (from_n, from_d), (slope_n, slope_d), low, high = self.linear
+            x_n, x_d = number.as_integer_ratio()
+            # from_score + (x - from_value) * slope, over one denominator.
+            result = _reduced(
+                start_n * x_d * from_d * slope_d
+                + start_d * (x_n * from_d - from_n * x_d) * slope_n,
+                start_d * x_d * from_d * slope_d,
+            )
+            if _less(result, low):
+                return low
+            if _less(high, result):
+                return high
+            return result
+        return _pair(number)
 
 
-@dataclass(frozen=True, slots=True)
-class _Tally:
-    score: Fraction | None
-    maximum: Fraction | None
-    answered: int
-    applicable: int
+@dataclass(slots=True, eq=False)
+class _SectionPlan:
+    section: Section
+    index: int
+    aggregation: Aggregation
+    children: tuple[int, ...]
+    weights: tuple[_Pair, ...]
+    # The maximum when every question below is applicable, and the question count below.
+    full_maximum: _Pair
     total: int
 
 
-def _outcome(question: Question, answer: Answer | None) -> _Outcome:
-    maximum = _question_max(question)
-    if answer is None or answer.is_empty:
-        return _Outcome(question, answered=False, score=_ZERO, maximum=maximum)
-    if answer.not_applicable:
-        return _Outcome(question, answered=True, score=None, maximum=maximum)
-    return _Outcome(
-        question, answered=True, score=_question_score(question, answer), maximum=maximum
-    )
+@dataclass(slots=True, eq=False)
+class _Plan:
+    model: Model
+    keys: tuple[str, ...]  # every node in tree order; a node's index is its position
+    questions: dict[str, _QuestionPlan]
+    sections: tuple[_SectionPlan, ...]  # children before parents
+    gated: tuple[_QuestionPlan, ...]
+    levels: tuple[tuple[str, _Pair | None], ...]
+    # Per axis: tag -> the questions carrying it.
+    tagged: dict[str, dict[str, _Tag]]
 
 
-def _aggregate(aggregation: Aggregation, parts: list[tuple[Fraction, Fraction]]) -> Fraction:
-    """Aggregate (weight, value) pairs; `parts` is never empty."""
-    values = [value for _, value in parts]
-    if aggregation is Aggregation.WEIGHTED_MEAN:
-        return sum((w * v for w, v in parts), _ZERO) / sum((w for w, _ in parts), _ZERO)
-    if aggregation is Aggregation.MEAN:
-        return sum(values, _ZERO) / len(values)
-    if aggregation is Aggregation.SUM:
-        return sum((w * v for w, v in parts), _ZERO)
-    if aggregation is Aggregation.MIN:
-        return min(values)
-    return max(values)
+@dataclass(slots=True, eq=False)
+class _Tag:
+    indexes: tuple[int, ...]  # node indexes of the questions carrying the tag, in tree order
+    weight: _Pair  # their total weight
 
 
-def _tally(
-    node: Section | Question, outcomes: Mapping[str, _Outcome], tallies: dict[str, _Tally]
-) -> _Tally:
-    if isinstance(node, Question):
-        outcome = outcomes[node.key]
-        included = outcome.score is not None
-        tally = _Tally(
-            score=outcome.score,
-            maximum=outcome.maximum if included else None,
-            answered=int(outcome.answered),
-            applicable=int(included),
-            total=1,
+def _compile_question(question: Question, index: int, ancestors: tuple[int, ...]) -> _QuestionPlan:
+    maximum = _pair(_question_max(question))
+    choices = _choices(question) if question.type in _CHOICE_TYPES else ()
+    values = {choice.key: _pair(choice.value) for choice in choices}
+    denominator = lcm(*(value[1] for value in values.values())) if values else 1
+    numerators = {key: n * (denominator // d) for key, (n, d) in values.items()}
+    kind = _NUMBER
+    if question.type in _CHOICE_TYPES:
+        kind = _MANY_CHOICES if question.type is QuestionType.MULTIPLE_CHOICE else _ONE_CHOICE
+    linear = None
+    if question.linear is not None:
+        mapping = question.linear
+        from_score, to_score = _frac(mapping.from_score), _frac(mapping.to_score)
+        slope = (to_score - from_score) / (_frac(mapping.to_value) - _frac(mapping.from_value))
+        linear = (
+            _pair(from_score),
+            _pair(_frac(mapping.from_value)),
+            _pair(slope),
+            _pair(min(from_score, to_score)),
+            _pair(max(from_score, to_score)),
         )
-    else:
-        children = [(child, _tally(child, outcomes, tallies)) for child in node.children]
-        scores: list[tuple[Fraction, Fraction]] = []
-        maxima: list[tuple[Fraction, Fraction]] = []
-        for child, child_tally in children:
-            if child_tally.score is not None and child_tally.maximum is not None:
-                scores.append((_frac(child.weight), child_tally.score))
-                maxima.append((_frac(child.weight), child_tally.maximum))
-        score = _aggregate(node.aggregation, scores) if scores else None
-        maximum = _aggregate(node.aggregation, maxima) if maxima else None
-        tally = _Tally(
-            score=score,
-            maximum=maximum,
-            answered=sum(t.answered for _, t in children),
-            applicable=sum(t.applicable for _, t in children),
-            total=sum(t.total for _, t in children),
-        )
-    tallies[node.key] = tally
-    return tally
-
-
-def _percent(score: Fraction | None, maximum: Fraction | None) -> Fraction | None:
-    if score is None or maximum is None or maximum == 0:
-        return None
-    return score / maximum * 100
-
-
-def _node(key: str, tally: _Tally) -> NodeScore:
-    return NodeScore(
-        key=key,
-        score=_quantize_or_none(tally.score),
-        max_score=_quantize_or_none(tally.maximum),
-        percent=_quantize_or_none(_percent(tally.score, tally.maximum)),
-        answered=tally.answered,
-        applicable=tally.applicable,
-        total=tally.total,
+    low, high = _bounds(question) if kind == _NUMBER else (None, None)
+    plan = _QuestionPlan(
+        question=question,
+        index=index,
+        ancestors=ancestors,
+        weight=_pair(question.weight),
+        maximum=maximum,
+        kind=kind,
+        values=values,
+        numerators=numerators,
+        choice_denominator=denominator,
+        choice_cap=maximum[0] * (denominator // maximum[1]) if kind == _MANY_CHOICES else 0,
+        bands=tuple((band.lower, band.upper, _pair(band.value)) for band in question.bands),
+        linear=linear,
+        low=low,
+        high=high,
+        gate=question.level_gate,
+        pass_score=maximum if question.pass_score is None else _pair(question.pass_score),
+        full_marks=_ZERO_PAIR,
+        ratio_factor=_divide(_pair(question.weight), maximum),
     )
+    plan.full_marks = plan.score(_full_marks_answer(question))
+    return plan
 
 
-def _breakdowns(outcomes: Iterable[_Outcome]) -> dict[str, dict[str, AxisScore]]:
-    grouped: dict[str, dict[str, list[_Outcome]]] = {axis: {} for axis in AXES}
-    for outcome in outcomes:
+def _compile(model: Model) -> _Plan:
+    keys: list[str] = []
+    questions: dict[str, _QuestionPlan] = {}
+    sections: list[_SectionPlan] = []
+    full: list[_Pair] = []
+
+    def visit(node: Section | Question, ancestors: tuple[int, ...]) -> tuple[_Pair, int]:
+        index = len(keys)
+        keys.append(node.key)
+        full.append(_ZERO_PAIR)
+        if isinstance(node, Question):
+            plan = questions[node.key] = _compile_question(node, index, ancestors)
+            full[index] = plan.maximum
+            return plan.maximum, 1
+        below = [visit(child, (index, *ancestors)) for child in node.children]
+        weights = tuple(_pair(child.weight) for child in node.children)
+        maximum = _combine(
+            node.aggregation, [(w, m) for w, (m, _) in zip(weights, below, strict=True)]
+        )
+        full[index] = maximum
+        sections.append(
+            _SectionPlan(
+                section=node,
+                index=index,
+                aggregation=node.aggregation,
+                children=(),
+                weights=weights,
+                full_maximum=maximum,
+                total=sum(total for _, total in below),
+            )
+        )
+        return maximum, sections[-1].total
+
+    visit(model.root, ())
+    position = {key: index for index, key in enumerate(keys)}
+    for section_plan in sections:
+        section_plan.children = tuple(
+            position[child.key] for child in section_plan.section.children
+        )
+    tagged: dict[str, dict[str, list[_QuestionPlan]]] = {axis: {} for axis in AXES}
+    for plan in questions.values():
         for axis in AXES:
-            for tag in dict.fromkeys(outcome.question.tags(axis)):
-                grouped[axis].setdefault(tag, []).append(outcome)
-    return {
-        axis: {tag: _axis_score(tag, members) for tag, members in tags.items()}
-        for axis, tags in grouped.items()
-    }
-
-
-def _axis_score(tag: str, outcomes: list[_Outcome]) -> AxisScore:
-    weighted = [
-        (_frac(outcome.question.weight), outcome.score / outcome.maximum)
-        for outcome in outcomes
-        if outcome.score is not None and outcome.maximum > 0
-    ]
-    percent = None
-    if weighted:
-        percent = _aggregate(Aggregation.WEIGHTED_MEAN, weighted) * 100
-    return AxisScore(
-        tag=tag,
-        percent=_quantize_or_none(percent),
-        answered=sum(outcome.answered for outcome in outcomes),
-        applicable=sum(outcome.score is not None for outcome in outcomes),
-        total=len(outcomes),
+            for tag in dict.fromkeys(plan.question.tags(axis)):
+                tagged[axis].setdefault(tag, []).append(plan)
+    return _Plan(
+        model=model,
+        keys=tuple(keys),
+        questions=questions,
+        sections=tuple(sections),
+        gated=tuple(plan for plan in questions.values() if plan.gate is not None),
+        levels=tuple(
+            (level.key, None if level.min_score is None else _pair(level.min_score))
+            for level in model.levels
+        ),
+        tagged={
+            axis: {
+                tag: _Tag(
+                    tuple(member.index for member in members),
+                    _total_weight(member.weight for member in members),
+                )
+                for tag, members in tags.items()
+            }
+            for axis, tags in tagged.items()
+        },
     )
 
 
-def _passes(outcome: _Outcome) -> bool:
-    if outcome.score is None:
-        return True
-    if not outcome.answered:
-        return False
-    pass_score = outcome.question.pass_score
-    return outcome.score >= (outcome.maximum if pass_score is None else _frac(pass_score))
+# Compiled models by identity (the model is kept with its plan, so the id is not reused while
+# cached): a frozen model stays valid, and the recommender scores the same model many times.
+_PLANS: dict[int, _Plan] = {}
+_PLANS_MAX = 256
 
 
-def _failed_gates(model: Model, outcomes: Iterable[_Outcome]) -> dict[str, tuple[str, ...]]:
-    failed: dict[str, list[str]] = {level.key: [] for level in model.levels}
-    for outcome in outcomes:
-        gate = outcome.question.level_gate
-        if gate is not None and not _passes(outcome):
-            failed[gate].append(outcome.question.key)
-    return {level: tuple(keys) for level, keys in failed.items() if keys}
-
-
-def _level(model: Model, overall: Fraction | None, failed: Mapping[str, object]) -> str | None:
-    if overall is None:
-        return None
-    reached: str | None = None
-    for level in model.levels:
-        meets_score = level.min_score is None or _frac(level.min_score) <= overall
-        if model.level_mode is LevelMode.THRESHOLD:
-            if meets_score:
-                reached = level.key
-            continue
-        if not meets_score or level.key in failed:
-            break
-        reached = level.key
-    return reached
-
-
-# Models already checked by validate_model, by identity: a frozen model stays valid, and
-# the recommender scores the same model dozens of times per submit.
-_VALID_MODELS: dict[int, Model] = {}
-_VALID_MODELS_MAX = 256
-
-
-def _check_model(model: Model) -> None:
-    if _VALID_MODELS.get(id(model)) is model:
-        return
+def _plan(model: Model) -> _Plan:
+    plan = _PLANS.get(id(model))
+    if plan is not None and plan.model is model:
+        return plan
     errors = validate_model(model)
     if errors:
         raise ScoringError(errors)
-    if len(_VALID_MODELS) >= _VALID_MODELS_MAX:
-        _VALID_MODELS.clear()
-    _VALID_MODELS[id(model)] = model
+    plan = _compile(model)
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.clear()
+    _PLANS[id(model)] = plan
+    return plan
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class _State:
+    """Every node's exact figures, by node index (score None: not applicable / excluded)."""
+
+    scores: list[_Pair | None]
+    maxima: list[_Pair | None]
+    answered: list[int]
+    applicable: list[int]
+    complete: list[bool]  # every question below is applicable
+
+
+def _checked(plan: _Plan, answers: Mapping[str, Answer]) -> None:
+    questions = plan.questions
+    for key, answer in answers.items():
+        question = questions.get(key)
+        if question is None or not question.accepts(answer):
+            break
+    else:
+        return
+    errors: list[str] = []
+    for key, answer in answers.items():
+        question = questions.get(key)
+        if question is None:
+            errors.append(f"{key}: answer for a question the model does not have")
+        elif not question.accepts(answer):
+            errors += [f"{key}: {error}" for error in validate_answer(question.question, answer)]
+    raise ScoringError(errors)
+
+
+def _evaluate(plan: _Plan, answers: Mapping[str, Answer]) -> _State:
+    size = len(plan.keys)
+    state = _State(
+        scores=[None] * size,
+        maxima=[None] * size,
+        answered=[0] * size,
+        applicable=[0] * size,
+        complete=[False] * size,
+    )
+    scores, maxima, answered, applicable = (
+        state.scores,
+        state.maxima,
+        state.answered,
+        state.applicable,
+    )
+    complete = state.complete
+    for key, question in plan.questions.items():
+        index = question.index
+        answer = answers.get(key)
+        if answer is None or (
+            not answer.choices and answer.number is None and not answer.not_applicable
+        ):
+            scores[index] = _ZERO_PAIR
+        elif answer.not_applicable:
+            answered[index] = 1
+            continue
+        else:
+            scores[index] = question.score(answer)
+            answered[index] = 1
+        maxima[index] = question.maximum
+        applicable[index] = 1
+        complete[index] = True
+    for section in plan.sections:
+        _settle(section, state)
+    return state
+
+
+def _settle(section: _SectionPlan, state: _State) -> None:
+    """Compute one section's figures from its children's."""
+    scores, maxima = state.scores, state.maxima
+    index = section.index
+    parts: list[tuple[_Pair, _Pair]] = []
+    whole = True
+    answered = applicable = 0
+    for child, weight in zip(section.children, section.weights, strict=True):
+        value = scores[child]
+        answered += state.answered[child]
+        applicable += state.applicable[child]
+        if value is None:
+            whole = False
+        else:
+            parts.append((weight, value))
+            whole = whole and state.complete[child]
+    state.answered[index] = answered
+    state.applicable[index] = applicable
+    state.complete[index] = whole
+    if not parts:
+        scores[index] = maxima[index] = None
+        return
+    scores[index] = _combine(section.aggregation, parts)
+    if whole:
+        maxima[index] = section.full_maximum
+    else:
+        maxima[index] = _combine(
+            section.aggregation,
+            [
+                (weight, maxima[child])  # type: ignore[misc]
+                for child, weight in zip(section.children, section.weights, strict=True)
+                if scores[child] is not None
+            ],
+        )
+
+
+def _passes(question: _QuestionPlan, state: _State) -> bool:
+    index = question.index
+    value = state.scores[index]
+    if value is None:
+        return True
+    if not state.answered[index]:
+        return False
+    return not _less(value, question.pass_score)
+
+
+def _failed_gates(plan: _Plan, state: _State) -> dict[str, tuple[str, ...]]:
+    failed: dict[str, list[str]] = {key: [] for key, _ in plan.levels}
+    for question in plan.gated:
+        if not _passes(question, state):
+            failed[question.gate].append(question.question.key)  # type: ignore[index]
+    return {level: tuple(keys) for level, keys in failed.items() if keys}
+
+
+def _level(plan: _Plan, overall: _Pair | None, failed: Mapping[str, object]) -> str | None:
+    if overall is None:
+        return None
+    threshold = plan.model.level_mode is LevelMode.THRESHOLD
+    reached: str | None = None
+    for key, min_score in plan.levels:
+        meets_score = min_score is None or not _less(overall, min_score)
+        if threshold:
+            if meets_score:
+                reached = key
+            continue
+        if not meets_score or key in failed:
+            break
+        reached = key
+    return reached
+
+
+def _brief(plan: _Plan, state: _State) -> Result:
+    """The overall figures, level and failed gates (no nodes, no breakdowns)."""
+    overall, maximum = state.scores[0], state.maxima[0]
+    failed = _failed_gates(plan, state) if plan.model.level_mode is LevelMode.GATED else {}
+    return Result(
+        engine_version=ENGINE_VERSION,
+        overall=_quantized(overall),
+        overall_max=_quantized(maximum),
+        overall_percent=_quantized(_percent_pair(overall, maximum)),
+        level=_level(plan, overall, failed),
+        failed_gates=failed,
+        nodes={},
+        breakdowns={},
+    )
+
+
+def _nodes(plan: _Plan, state: _State) -> dict[str, NodeScore]:
+    totals = [1] * len(plan.keys)
+    for section in plan.sections:
+        totals[section.index] = section.total
+    nodes: dict[str, NodeScore] = {}
+    for index, key in enumerate(plan.keys):
+        value, maximum = state.scores[index], state.maxima[index]
+        nodes[key] = NodeScore(
+            key=key,
+            score=_quantized(value),
+            max_score=_quantized(maximum),
+            percent=_quantized(_percent_pair(value, maximum)),
+            answered=state.answered[index],
+            applicable=state.applicable[index],
+            total=totals[index],
+        )
+    return nodes
+
+
+def _breakdowns(plan: _Plan, state: _State) -> dict[str, dict[str, AxisScore]]:
+    scores, answered = state.scores, state.answered
+    # Each applicable question's weight * score / maximum, computed once for every tag it has.
+    ratios: list[_Pair | None] = [None] * len(scores)
+    for question in plan.questions.values():
+        value = scores[question.index]
+        if value is not None:
+            factor = question.ratio_factor
+            ratios[question.index] = (value[0] * factor[0], value[1] * factor[1])
+    breakdowns: dict[str, dict[str, AxisScore]] = {}
+    for axis, tags in plan.tagged.items():
+        tallies: dict[str, AxisScore] = {}
+        for tag, group in tags.items():
+            sums: dict[int, int] = {}
+            done = counted = 0
+            for index in group.indexes:
+                done += answered[index]
+                ratio = ratios[index]
+                if ratio is not None:
+                    counted += 1
+                    sums[ratio[1]] = sums.get(ratio[1], 0) + ratio[0]
+            percent = None
+            if counted:
+                weight = group.weight
+                if counted < len(group.indexes):
+                    weight = _total_weight(
+                        plan.questions[plan.keys[index]].weight
+                        for index in group.indexes
+                        if ratios[index] is not None
+                    )
+                total = _divide(_total(sums), weight)
+                percent = _reduced(total[0] * 100, total[1])
+            tallies[tag] = AxisScore(
+                tag=tag,
+                percent=_quantized(percent),
+                answered=done,
+                applicable=counted,
+                total=len(group.indexes),
+            )
+        breakdowns[axis] = tallies
+    return breakdowns
+
+
+def _total_weight(weights: Iterable[_Pair]) -> _Pair:
+    sums: dict[int, int] = {}
+    for numerator, denominator in weights:
+        sums[denominator] = sums.get(denominator, 0) + numerator
+    return _total(sums)
 
 
 def score(model: Model, answers: Mapping[str, Answer], *, detail: bool = True) -> Result:
@@ -862,36 +1224,64 @@ def score(model: Model, answers: Mapping[str, Answer], *, detail: bool = True) -
     Raises ScoringError when the model is invalid, or when an answer is invalid or names a
     question the model does not have.
     """
-    _check_model(model)
-    errors: list[str] = []
-    questions = {question.key: question for question in model.questions()}
-    for key, answer in answers.items():
-        if key not in questions:
-            errors.append(f"{key}: answer for a question the model does not have")
-        else:
-            errors += [f"{key}: {error}" for error in validate_answer(questions[key], answer)]
-    if errors:
-        raise ScoringError(errors)
-
-    outcomes = {key: _outcome(question, answers.get(key)) for key, question in questions.items()}
-    tallies: dict[str, _Tally] = {}
-    root = _tally(model.root, outcomes, tallies)
-    failed = _failed_gates(model, outcomes.values()) if model.level_mode is LevelMode.GATED else {}
+    plan = _plan(model)
+    _checked(plan, answers)
+    state = _evaluate(plan, answers)
+    brief = _brief(plan, state)
+    if not detail:
+        return brief
     return Result(
-        engine_version=ENGINE_VERSION,
-        overall=_quantize_or_none(root.score),
-        overall_max=_quantize_or_none(root.maximum),
-        overall_percent=_quantize_or_none(_percent(root.score, root.maximum)),
-        level=_level(model, root.score, failed),
-        failed_gates=failed,
-        nodes={
-            node.key: _node(node.key, tallies[node.key])
-            for _, node in _walk(model.root, model.root.key)
-        }
-        if detail
-        else {},
-        breakdowns=_breakdowns(outcomes.values()) if detail else {},
+        engine_version=brief.engine_version,
+        overall=brief.overall,
+        overall_max=brief.overall_max,
+        overall_percent=brief.overall_percent,
+        level=brief.level,
+        failed_gates=brief.failed_gates,
+        nodes=_nodes(plan, state),
+        breakdowns=_breakdowns(plan, state),
     )
+
+
+def score_full_marks(
+    model: Model, answers: Mapping[str, Answer], groups: Iterable[Collection[str]]
+) -> list[Result]:
+    """For each group of question keys, `score(model, with_full_marks(model, answers, group),
+    detail=False)`: the overall figures if those questions reached full marks.
+
+    Equal to scoring each what-if from scratch, but the answers are checked and scored once and
+    each what-if recomputes only the sections above its questions.
+    """
+    plan = _plan(model)
+    _checked(plan, answers)
+    base = _evaluate(plan, answers)
+    sections = {section.index: section for section in plan.sections}
+    results: list[Result] = []
+    for group in groups:
+        changed: list[_QuestionPlan] = []
+        for key in group:
+            question = plan.questions.get(key)
+            if question is None:
+                raise ScoringError([f"{key}: the model has no such question"])
+            changed.append(question)
+        state = _State(
+            scores=list(base.scores),
+            maxima=list(base.maxima),
+            answered=list(base.answered),
+            applicable=list(base.applicable),
+            complete=list(base.complete),
+        )
+        dirty: set[int] = set()
+        for question in changed:
+            index = question.index
+            state.scores[index] = question.full_marks
+            state.maxima[index] = question.maximum
+            state.answered[index] = state.applicable[index] = 1
+            state.complete[index] = True
+            dirty.update(question.ancestors)
+        for index in sorted(dirty, reverse=True):
+            _settle(sections[index], state)
+        results.append(_brief(plan, state))
+    return results
 
 
 # --- what-if -----------------------------------------------------------------------------------
