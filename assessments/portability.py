@@ -160,7 +160,7 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
         ],
         "catalogue": catalogue,
         "questionnaires": [
-            selectors.questionnaire_document(selectors.version_tree(version))
+            selectors.questionnaire_document(selectors.version_tree(version), version)
             for version in versions
         ],
         "assessments": [assessment_document(a) for a in assessments],

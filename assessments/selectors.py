@@ -28,7 +28,6 @@ from assessments.models import (
     Section,
 )
 from assessments.questionnaire_format import FORMAT, TAG_AXES, number
-from catalog.models import Hindrance
 
 TAG_FIELDS = {
     "disciplines": "discipline",
@@ -77,6 +76,10 @@ class VersionTree:
 
     def questions_in_order(self) -> list[Question]:
         """Questions in the order a form shows them: depth first through the tree."""
+        return list(self._questions_in_order)
+
+    @cached_property
+    def _questions_in_order(self) -> tuple[Question, ...]:
         ordered: list[Question] = []
 
         def visit(section: Section) -> None:
@@ -87,10 +90,19 @@ class VersionTree:
                     ordered.append(child)
 
         visit(self.root)
-        return ordered
+        return tuple(ordered)
 
     def question_by_key(self) -> dict[str, Question]:
         return {question.key: question for question in self.questions}
+
+    @cached_property
+    def question_by_id(self) -> dict[int, Question]:
+        return {question.pk: question for question in self.questions}
+
+    @cached_property
+    def form_order(self) -> dict[str, int]:
+        """Question key -> position in the order a form shows them."""
+        return {question.key: index for index, question in enumerate(self._questions_in_order)}
 
     def level_key(self, question: Question) -> str | None:
         if question.level_gate_id is None:
@@ -276,9 +288,15 @@ def _question_document(tree: VersionTree, question: Question) -> dict[str, Any]:
     return data
 
 
-def questionnaire_document(tree: VersionTree) -> dict[str, Any]:
-    """A version as a document in the questionnaire format (the inverse of an import)."""
-    version = tree.version
+def questionnaire_document(
+    tree: VersionTree, version: QuestionnaireVersion | None = None
+) -> dict[str, Any]:
+    """A version as a document in the questionnaire format (the inverse of an import).
+
+    Pass the `version` row just read: the questionnaire's name and description are not
+    versioned, and a published tree may have been loaded (and kept) before a rename.
+    """
+    version = version or tree.version
     questionnaire = version.questionnaire
 
     def section_document(section: Section) -> dict[str, Any]:
@@ -359,9 +377,24 @@ def assessments_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Assessme
     )
 
 
-def answers_by_key(assessment: Assessment) -> dict[str, Answer]:
-    answers = Answer.objects.filter(assessment=assessment).select_related("question")
-    return {answer.question.key: answer for answer in answers}
+_ANSWER_QUESTION = Answer._meta.get_field("question")
+
+
+def answers_by_key(assessment: Assessment, tree: VersionTree | None = None) -> dict[str, Answer]:
+    """The assessment's answers by question key, in the order a form shows them: one query.
+
+    Each answer's `question` is the tree's own row, so nothing is joined or loaded per answer.
+    """
+    if tree is None:
+        tree = version_tree(assessment.version)
+    by_id, order = tree.question_by_id, tree.form_order
+    found: list[tuple[int, str, Answer]] = []
+    for answer in Answer.objects.filter(assessment=assessment).order_by():
+        question = by_id[answer.question_id]
+        _ANSWER_QUESTION.set_cached_value(answer, question)
+        found.append((order[question.key], question.key, answer))
+    found.sort(key=lambda row: row[0])
+    return {key: answer for _, key, answer in found}
 
 
 def engine_answers(answers: dict[str, Answer]) -> dict[str, scoring.Answer]:
@@ -371,9 +404,9 @@ def engine_answers(answers: dict[str, Answer]) -> dict[str, scoring.Answer]:
 def progress(tree: VersionTree, answers: dict[str, Answer]) -> dict[str, Any]:
     """How far an assessment is: answered questions, required ones, and those still missing."""
     questions = tree.questions_in_order()
-    answered = [q.key for q in questions if q.key in answers and _is_answered(answers[q.key])]
+    answered = {q.key for q in questions if q.key in answers and _is_answered(answers[q.key])}
     required = [q.key for q in questions if q.required]
-    missing = [key for key in required if key not in set(answered)]
+    missing = [key for key in required if key not in answered]
     return {
         "total": len(tree.questions),
         "answered": len(answered),
@@ -390,7 +423,7 @@ def _is_answered(answer: Answer) -> bool:
 def recommendation_catalogue(
     tree: VersionTree, organisation: Organisation
 ) -> tuple[dict[str, Any], list[Any], set[str]]:
-    """What the recommender needs from the catalogue, in 5 queries.
+    """What the recommender needs from the catalogue, in 5 queries of plain rows.
 
     The practices tagged in the version (with their hindrances), the tools supporting them
     (with the practices they support) and the slugs of the tools the organisation uses.
@@ -400,28 +433,39 @@ def recommendation_catalogue(
     from catalog.models import Practice, Tool
 
     slugs = {slug for by_axis in tree.tags.values() for slug, _ in by_axis.get("practices", [])}
+    # Plain rows rather than model instances and prefetches: this runs on every submit.
+    hindrances: dict[str, list[str]] = defaultdict(list)
+    for practice, hindrance in (
+        Practice.hindrances.through.objects.filter(practice__slug__in=slugs)
+        .order_by("hindrance__order", "hindrance__slug")
+        .values_list("practice__slug", "hindrance__slug")
+    ):
+        hindrances[practice].append(hindrance)
     practices = {
-        practice.slug: recommendations.PracticeInfo(
-            slug=practice.slug,
-            name=practice.name,
-            hindrances=tuple(h.slug for h in practice.hindrances.all()),
+        slug: recommendations.PracticeInfo(
+            slug=slug, name=name, hindrances=tuple(hindrances.get(slug, ()))
         )
-        for practice in Practice.objects.filter(slug__in=slugs).prefetch_related(
-            Prefetch("hindrances", queryset=Hindrance.objects.order_by("order", "slug"))
-        )
+        for slug, name in Practice.objects.filter(slug__in=slugs).values_list("slug", "name")
     }
+    supporting = Tool.objects.filter(practices__slug__in=slugs)
+    supported: dict[int, list[str]] = defaultdict(list)
+    for tool_id, practice in (
+        Tool.practices.through.objects.filter(tool__in=supporting.values("pk"))
+        .order_by("id")
+        .values_list("tool_id", "practice__slug")
+    ):
+        supported[tool_id].append(practice)
     tools = [
         recommendations.ToolInfo(
-            slug=tool.slug,
-            name=tool.name,
-            ring=tool.ring,
-            min_maturity=tool.min_maturity,
-            practices=tuple(p.slug for p in tool.practices.all()),
+            slug=slug,
+            name=name,
+            ring=ring,
+            min_maturity=min_maturity,
+            practices=tuple(supported.get(pk, ())),
         )
-        for tool in Tool.objects.filter(practices__slug__in=slugs)
-        .distinct()
+        for pk, slug, name, ring, min_maturity in supporting.distinct()
         .order_by("name", "slug")
-        .prefetch_related(Prefetch("practices", queryset=Practice.objects.only("id", "slug")))
+        .values_list("pk", "slug", "name", "ring", "min_maturity")
     ]
     used = set(
         OrganisationTool.objects.filter(organisation=organisation).values_list(

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from assessments import questionnaire_format, scoring, selectors
 from assessments.models import (
@@ -94,7 +94,7 @@ def questionnaire_import(*, document: Any) -> ImportOutcome:
     if number is not None:
         existing = questionnaire.versions.filter(number=number).first()
         if existing is not None:
-            current = selectors.questionnaire_document(selectors.version_tree(existing))
+            current = selectors.questionnaire_document(selectors.version_tree(existing), existing)
 
             # The questionnaire's name and description are not versioned: a renamed
             # questionnaire still matches the files of its earlier versions.
@@ -258,7 +258,7 @@ def questionnaire_new_version(*, questionnaire: Questionnaire) -> QuestionnaireV
     latest = questionnaire.versions.order_by("-number").first()
     if latest is None:
         raise Conflict(f"'{questionnaire.slug}' has no version to copy.", code="no_version")
-    document = selectors.questionnaire_document(selectors.version_tree(latest))
+    document = selectors.questionnaire_document(selectors.version_tree(latest), latest)
     version = QuestionnaireVersion.objects.create(
         questionnaire=questionnaire,
         number=latest.number + 1,
@@ -373,6 +373,12 @@ class AnswerInput:
     fields: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class SavedAnswers:
+    assessment: Assessment  # as locked and bumped by the save: its ETag is the new one
+    answers: dict[str, Answer]  # every stored answer, by question key, in form order
+
+
 def _bump(assessment: Assessment) -> None:
     """Record that the assessment changed: a new revision, hence a new ETag."""
     Assessment.objects.filter(pk=assessment.pk).update(
@@ -405,7 +411,7 @@ def assessment_save_answers(
     answers: Sequence[AnswerInput],
     user: AbstractBaseUser,
     expected_etag: str | None = None,
-) -> list[Answer]:
+) -> SavedAnswers:
     """Upsert many answers at once: all of them are saved, or none when any is invalid.
 
     Fields a client leaves out of an answer keep their stored value, so a comment can be
@@ -416,7 +422,7 @@ def assessment_save_answers(
     questions = tree.question_by_key()
     model = selectors.scoring_model(tree)
     engine_questions = {question.key: question for question in model.questions()}
-    stored = selectors.answers_by_key(assessment)
+    stored = selectors.answers_by_key(assessment, tree)
 
     errors: dict[str, Any] = {}
     seen: set[str] = set()
@@ -457,8 +463,9 @@ def assessment_save_answers(
     if errors:
         raise ValidationError(errors)
 
-    # Two bulk statements instead of two queries per answer; the assessment row lock taken
-    # above keeps concurrent savers of the same assessment in line.
+    # One upsert and one history insert, whatever the number of answers (bulk_update would
+    # send a CASE per field and row); the assessment row lock taken above keeps concurrent
+    # savers of the same assessment in line.
     now = timezone.now()
     changed, created = [], []
     for item, values in merged:
@@ -471,12 +478,21 @@ def assessment_save_answers(
         for name, value in (values | {"answered_by": user, "updated_at": now}).items():
             setattr(answer, name, value)
     fields = [*ANSWER_FIELDS, "answered_by", "updated_at"]
-    if changed:
-        bulk_update_with_history(changed, Answer, fields, batch_size=500, default_user=user)
-    if created:
-        bulk_create_with_history(created, Answer, batch_size=500, default_user=user)
+    Answer.objects.bulk_create(
+        changed + created,
+        update_conflicts=True,
+        unique_fields=["assessment", "question"],
+        update_fields=fields,
+    )
+    Answer.history.bulk_history_create(created, default_user=user, default_date=now)
+    Answer.history.bulk_history_create(changed, update=True, default_user=user, default_date=now)
     _bump(assessment)
-    return changed + created
+    saved = stored | {answer.question.key: answer for answer in created}
+    order = tree.form_order
+    return SavedAnswers(
+        assessment=assessment,
+        answers=dict(sorted(saved.items(), key=lambda item: order[item[0]])),
+    )
 
 
 def result_snapshot(
@@ -612,7 +628,7 @@ def assessment_submit(
 
     assessment = _lock_draft(assessment, expected_etag)
     tree = selectors.version_tree(assessment.version)
-    answers = selectors.answers_by_key(assessment)
+    answers = selectors.answers_by_key(assessment, tree)
     progress = selectors.progress(tree, answers)
     if progress["missing_required"]:
         raise Conflict(
@@ -677,7 +693,7 @@ def assessment_submit(
 def assessment_recompute(*, assessment: Assessment) -> scoring.Result:
     """Score a submitted assessment's stored answers again (for checking a snapshot)."""
     tree = selectors.version_tree(assessment.version)
-    answers = selectors.answers_by_key(assessment)
+    answers = selectors.answers_by_key(assessment, tree)
     return scoring.score(selectors.scoring_model(tree), selectors.engine_answers(answers))
 
 

@@ -2,7 +2,8 @@ import re
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -20,8 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import selectors, services
-from assessments.api import examples, serializers
+from assessments.api import examples, rendered, serializers
 from assessments.models import (
+    Answer,
     Assessment,
     Membership,
     OrganisationAPIKey,
@@ -113,9 +115,9 @@ class QuestionnaireViewSet(viewsets.ReadOnlyModelViewSet):
                 raise exceptions.NotFound(f"'{questionnaire.slug}' has no published version {raw}.")
         version = versions[0]
         version.questionnaire = questionnaire
-        document = selectors.questionnaire_document(selectors.version_tree(version))
-        document["published_at"] = version.published_at
-        return Response(document)
+        if rendered.wants_json(request):
+            return rendered.questionnaire_tree(questionnaire, version)
+        return Response(rendered.tree_document(version))
 
 
 def _membership(request: Request, organisation_id: int) -> Membership | None:
@@ -195,7 +197,13 @@ class AssessmentViewSet(
     def get_queryset(self) -> QuerySet[Assessment]:
         if getattr(self, "swagger_fake_view", False):
             return Assessment.objects.none()
-        return selectors.assessments_for(self.request.user).select_related("result")
+        queryset = selectors.assessments_for(self.request.user).select_related("result")
+        if self.action == "result" and rendered.wants_json(self.request):
+            # The snapshot goes out as stored: read as text, never decoded and re-encoded.
+            return queryset.defer("result__snapshot").annotate(
+                snapshot_text=Cast("result__snapshot", TextField())
+            )
+        return queryset
 
     def get_serializer_class(self) -> Any:
         if self.action == "list":
@@ -209,17 +217,19 @@ class AssessmentViewSet(
             raise exceptions.PermissionDenied("Viewers can read this assessment but not change it.")
         return assessment
 
-    def _detail(self, assessment: Assessment) -> dict[str, Any]:
+    def _detail(
+        self, assessment: Assessment, answers: dict[str, Answer] | None = None
+    ) -> dict[str, Any]:
+        """The detail body; `answers` (in form order) when the caller has them already."""
         tree = selectors.version_tree(assessment.version)
-        answers = selectors.answers_by_key(assessment)
-        assessment.progress = selectors.progress(tree, answers)  # type: ignore[attr-defined]
-        order = {question.key: index for index, question in enumerate(tree.questions_in_order())}
-        assessment.answer_rows = sorted(  # type: ignore[attr-defined]
-            answers.values(), key=lambda answer: order.get(answer.question.key, 0)
+        if answers is None:
+            answers = selectors.answers_by_key(assessment, tree)
+        data = dict(
+            serializers.AssessmentSerializer(assessment, context=self.get_serializer_context()).data
         )
-        return serializers.AssessmentDetailSerializer(
-            assessment, context=self.get_serializer_context()
-        ).data
+        data["progress"] = selectors.progress(tree, answers)
+        data["answers"] = serializers.answer_rows(answers.values())
+        return data
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._detail_response(self.get_object())
@@ -315,21 +325,26 @@ class AssessmentViewSet(
     )
     @action(detail=True, methods=["get", "patch"], filter_backends=[])
     def answers(self, request: Request, pk: str | None = None) -> Response:
+        assessment = self._editable() if request.method == "PATCH" else self.get_object()
+        tree = selectors.version_tree(assessment.version)
         if request.method == "PATCH":
-            assessment = self._editable()
             serializer = serializers.AnswersUpdateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            services.assessment_save_answers(
+            saved = services.assessment_save_answers(
                 assessment=assessment,
                 answers=serializer.answer_inputs(),
                 user=request.user,
                 expected_etag=request.headers.get("If-Match"),
             )
-            assessment = self.get_queryset().get(pk=assessment.pk)
+            assessment, answers = saved.assessment, saved.answers
         else:
-            assessment = self.get_object()
-        detail = self._detail(assessment)
-        response = Response({"progress": detail["progress"], "answers": detail["answers"]})
+            answers = selectors.answers_by_key(assessment, tree)
+        response = Response(
+            {
+                "progress": selectors.progress(tree, answers),
+                "answers": serializers.answer_rows(answers.values()),
+            }
+        )
         response["ETag"] = assessment.etag
         return response
 
@@ -365,17 +380,19 @@ class AssessmentViewSet(
     def result(self, request: Request, pk: str | None = None) -> Response:
         assessment = self.get_object()
         result = self._result_of(assessment)
-        body = {
+        head = {
             "assessment": assessment.pk,
             "organisation": assessment.organisation.slug,
             "questionnaire": assessment.version.questionnaire.slug,
             "version": assessment.version.number,
             "submitted_at": assessment.submitted_at,
             "computed_at": result.computed_at,
-            **result.snapshot,
-            "peers": selectors.peer_percentiles(result),
         }
-        return Response(body)
+        tail = {"peers": selectors.peer_percentiles(result)}
+        text = getattr(assessment, "snapshot_text", None)
+        if text is not None:
+            return rendered.spliced(head, text, tail)
+        return Response({**head, **result.snapshot, **tail})
 
     def _result_of(self, assessment: Assessment) -> Any:
         result = getattr(assessment, "result", None) if assessment.is_submitted else None

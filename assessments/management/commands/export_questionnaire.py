@@ -30,7 +30,7 @@ class Command(BaseCommand):
         version = versions.first()
         if version is None:
             raise CommandError(f"'{slug}' has no version {options['version']}.")
-        document = selectors.questionnaire_document(selectors.version_tree(version))
+        document = selectors.questionnaire_document(selectors.version_tree(version), version)
         text = questionnaire_format.dump(document, fmt=options["format"])
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8") as handle:
