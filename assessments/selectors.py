@@ -475,11 +475,17 @@ def recommendation_catalogue(
     return practices, tools, used
 
 
-def previous_result(assessment: Assessment) -> Any:
-    """The organisation's latest result for the same questionnaire submitted before this one."""
-    from assessments.models import Result
+def previous_figures(
+    assessment: Assessment,
+) -> tuple[int | None, dict[tuple[str, str], Decimal | None] | None]:
+    """The organisation's latest result for the same questionnaire submitted before this one:
+    its assessment id and its figures by (axis, key), in one query (None, None without one).
 
-    return (
+    Read from the ResultScore rows, so the previous snapshot is never loaded and decoded.
+    """
+    from assessments.models import Result, ResultScore
+
+    previous = (
         Result.objects.filter(
             assessment__organisation_id=assessment.organisation_id,
             assessment__version__questionnaire_id=assessment.version.questionnaire_id,
@@ -487,9 +493,15 @@ def previous_result(assessment: Assessment) -> Any:
         )
         .exclude(assessment_id=assessment.pk)
         .order_by("-assessment__submitted_at", "-assessment_id")
-        .select_related("assessment")
-        .first()
+        .values("pk")[:1]
     )
+    rows = ResultScore.objects.filter(result__in=previous).values_list(
+        "result__assessment_id", "axis", "key", "percent"
+    )
+    found = list(rows.order_by())
+    if not found:
+        return None, None
+    return found[0][0], {(axis, key): percent for _, axis, key, percent in found}
 
 
 PEER_MINIMUM = 5

@@ -653,15 +653,15 @@ def assessment_submit(
     snapshot["recommender_version"] = recommendations.RECOMMENDER_VERSION
     snapshot["recommendations"] = [item.to_dict() for item in advice]
 
-    previous = selectors.previous_result(assessment)
+    previous_id, previous_figures = selectors.previous_figures(assessment)
     figures = result_figures(snapshot)
-    snapshot["previous_assessment"] = previous.assessment_id if previous else None
+    snapshot["previous_assessment"] = previous_id
     snapshot["targets"] = [
         row.to_dict()
         for row in targets.evaluate(
             _target_nodes(assessment.targets, tree, result.overall_max),
             figures,
-            result_figures(previous.snapshot) if previous else None,
+            previous_figures,
         )
     ]
 

@@ -120,6 +120,10 @@ class QuestionnaireViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(rendered.tree_document(version))
 
 
+# Actions that read a result's snapshot; the others leave it unloaded.
+SNAPSHOT_ACTIONS = frozenset({"result", "recommendations", "compare"})
+
+
 def _membership(request: Request, organisation_id: int) -> Membership | None:
     return Membership.objects.filter(user=request.user, organisation_id=organisation_id).first()
 
@@ -203,6 +207,9 @@ class AssessmentViewSet(
             return queryset.defer("result__snapshot").annotate(
                 snapshot_text=Cast("result__snapshot", TextField())
             )
+        if self.action not in SNAPSHOT_ACTIONS:
+            # Lists and details show the level only: a 200-question snapshot is ~100 kB.
+            return queryset.defer("result__snapshot")
         return queryset
 
     def get_serializer_class(self) -> Any:
