@@ -6,6 +6,7 @@ Each selector runs a fixed number of queries whatever the size of the questionna
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -377,31 +378,66 @@ def assessments_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Assessme
     )
 
 
-_ANSWER_QUESTION = Answer._meta.get_field("question")
+@dataclass(slots=True)
+class StoredAnswer:
+    """A stored answer as plain data: what reads need, without a model instance per row.
+
+    It has the attributes of an `Answer` that forms, scores, snapshots and copies read.
+    """
+
+    pk: int
+    question: Question  # the tree's row
+    choices: list[str]
+    number: Decimal | None
+    not_applicable: bool
+    comment: str
+    evidence_url: str
+    updated_at: Any
+
+    def to_engine(self, question_key: str) -> scoring.Answer:
+        return scoring.Answer(
+            question=question_key,
+            choices=tuple(self.choices),
+            number=self.number,
+            not_applicable=self.not_applicable,
+        )
 
 
-def answers_by_key(assessment: Assessment, tree: VersionTree | None = None) -> dict[str, Answer]:
-    """The assessment's answers by question key, in the order a form shows them: one query.
+_STORED_FIELDS = (
+    "pk",
+    "question_id",
+    "choices",
+    "number",
+    "not_applicable",
+    "comment",
+    "evidence_url",
+    "updated_at",
+)
 
-    Each answer's `question` is the tree's own row, so nothing is joined or loaded per answer.
+
+def answers_by_key(
+    assessment: Assessment, tree: VersionTree | None = None
+) -> dict[str, StoredAnswer]:
+    """The assessment's answers by question key, in the order a form shows them: one query
+    of plain rows (a 200-answer assessment is read on every save and submit).
     """
     if tree is None:
         tree = version_tree(assessment.version)
     by_id, order = tree.question_by_id, tree.form_order
-    found: list[tuple[int, str, Answer]] = []
-    for answer in Answer.objects.filter(assessment=assessment).order_by():
-        question = by_id[answer.question_id]
-        _ANSWER_QUESTION.set_cached_value(answer, question)
-        found.append((order[question.key], question.key, answer))
+    found: list[tuple[int, str, StoredAnswer]] = []
+    rows = Answer.objects.filter(assessment=assessment).order_by().values_list(*_STORED_FIELDS)
+    for pk, question_id, *values in rows:
+        question = by_id[question_id]
+        found.append((order[question.key], question.key, StoredAnswer(pk, question, *values)))
     found.sort(key=lambda row: row[0])
     return {key: answer for _, key, answer in found}
 
 
-def engine_answers(answers: dict[str, Answer]) -> dict[str, scoring.Answer]:
+def engine_answers(answers: dict[str, StoredAnswer]) -> dict[str, scoring.Answer]:
     return {key: answer.to_engine(key) for key, answer in answers.items()}
 
 
-def progress(tree: VersionTree, answers: dict[str, Answer]) -> dict[str, Any]:
+def progress(tree: VersionTree, answers: Mapping[str, StoredAnswer | Answer]) -> dict[str, Any]:
     """How far an assessment is: answered questions, required ones, and those still missing."""
     questions = tree.questions_in_order()
     answered = {q.key for q in questions if q.key in answers and _is_answered(answers[q.key])}
@@ -416,7 +452,7 @@ def progress(tree: VersionTree, answers: dict[str, Answer]) -> dict[str, Any]:
     }
 
 
-def _is_answered(answer: Answer) -> bool:
+def _is_answered(answer: StoredAnswer | Answer) -> bool:
     return bool(answer.not_applicable or answer.choices or answer.number is not None)
 
 

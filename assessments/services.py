@@ -376,7 +376,7 @@ class AnswerInput:
 @dataclass(frozen=True)
 class SavedAnswers:
     assessment: Assessment  # as locked and bumped by the save: its ETag is the new one
-    answers: dict[str, Answer]  # every stored answer, by question key, in form order
+    answers: dict[str, selectors.StoredAnswer]  # every stored answer, in form order
 
 
 def _bump(assessment: Assessment) -> None:
@@ -463,31 +463,45 @@ def assessment_save_answers(
     if errors:
         raise ValidationError(errors)
 
-    # One upsert and one history insert, whatever the number of answers (bulk_update would
-    # send a CASE per field and row); the assessment row lock taken above keeps concurrent
-    # savers of the same assessment in line.
+    # One upsert (an INSERT ... ON CONFLICT DO UPDATE that returns every row's id) and one
+    # history insert per kind of change, whatever the number of answers; the assessment row
+    # lock taken above keeps concurrent savers of the same assessment in line.
     now = timezone.now()
-    changed, created = [], []
+    rows: list[Answer] = []
+    changed: list[Answer] = []
+    created: list[Answer] = []
     for item, values in merged:
-        answer = stored.get(item.question)
-        if answer is None:
-            answer = Answer(assessment=assessment, question=questions[item.question])
-            created.append(answer)
-        else:
-            changed.append(answer)
-        for name, value in (values | {"answered_by": user, "updated_at": now}).items():
-            setattr(answer, name, value)
-    fields = [*ANSWER_FIELDS, "answered_by", "updated_at"]
+        row = Answer(
+            assessment=assessment,
+            question=questions[item.question],
+            answered_by=user,
+            updated_at=now,
+            **values,
+        )
+        rows.append(row)
+        (changed if item.question in stored else created).append(row)
     Answer.objects.bulk_create(
-        changed + created,
+        rows,
         update_conflicts=True,
         unique_fields=["assessment", "question"],
-        update_fields=fields,
+        update_fields=[*ANSWER_FIELDS, "answered_by", "updated_at"],
     )
     Answer.history.bulk_history_create(created, default_user=user, default_date=now)
     Answer.history.bulk_history_create(changed, update=True, default_user=user, default_date=now)
     _bump(assessment)
-    saved = stored | {answer.question.key: answer for answer in created}
+    saved = dict(stored)
+    for row in rows:
+        key = row.question.key
+        saved[key] = selectors.StoredAnswer(
+            row.pk,
+            row.question,
+            row.choices,
+            row.number,
+            row.not_applicable,
+            row.comment,
+            row.evidence_url,
+            now,
+        )
     order = tree.form_order
     return SavedAnswers(
         assessment=assessment,
@@ -496,7 +510,9 @@ def assessment_save_answers(
 
 
 def result_snapshot(
-    tree: selectors.VersionTree, result: scoring.Result, answers: dict[str, Answer]
+    tree: selectors.VersionTree,
+    result: scoring.Result,
+    answers: Mapping[str, selectors.StoredAnswer],
 ) -> dict[str, Any]:
     """Everything needed to show (and re-check) a result without the live catalogue."""
     names = tree.tag_names()
@@ -618,11 +634,20 @@ def assessment_update(
     return assessment
 
 
-@transaction.atomic
 def assessment_submit(
     *, assessment: Assessment, user: AbstractBaseUser, expected_etag: str | None = None
 ) -> Assessment:
     """Score the answers once and freeze them, with recommendations and targets, in a snapshot."""
+    return assessment_submit_with_answers(
+        assessment=assessment, user=user, expected_etag=expected_etag
+    ).assessment
+
+
+@transaction.atomic
+def assessment_submit_with_answers(
+    *, assessment: Assessment, user: AbstractBaseUser, expected_etag: str | None = None
+) -> SavedAnswers:
+    """assessment_submit, also returning the answers it froze (so a response needs no re-read)."""
     from assessments import recommendations, targets
     from assessments.models import Result, ResultScore
 
@@ -687,7 +712,7 @@ def assessment_submit(
     assessment.save(
         update_fields=["status", "submitted_at", "submitted_by", "revision", "updated_at"]
     )
-    return assessment
+    return SavedAnswers(assessment=assessment, answers=answers)
 
 
 def assessment_recompute(*, assessment: Assessment) -> scoring.Result:

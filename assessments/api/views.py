@@ -23,7 +23,6 @@ from rest_framework.views import APIView
 from assessments import selectors, services
 from assessments.api import examples, rendered, serializers
 from assessments.models import (
-    Answer,
     Assessment,
     Membership,
     OrganisationAPIKey,
@@ -104,17 +103,25 @@ class QuestionnaireViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.questionnaire_list()
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        questionnaire = self.get_object()
         raw = request.query_params.get("version")
-        versions = questionnaire.published_versions
+        if raw is not None and not re.fullmatch(r"[0-9]{1,9}", raw):
+            raise exceptions.ValidationError({"version": ["Must be a version number."]})
+        # One query: the published versions with their questionnaire joined.
+        versions = list(
+            QuestionnaireVersion.objects.filter(
+                questionnaire__slug=kwargs["slug"], status=QuestionnaireVersion.Status.PUBLISHED
+            )
+            .select_related("questionnaire")
+            .order_by("-number")
+        )
+        if not versions:
+            raise exceptions.NotFound("No published questionnaire with this slug.")
+        questionnaire = versions[0].questionnaire
         if raw is not None:
-            if not re.fullmatch(r"[0-9]{1,9}", raw):
-                raise exceptions.ValidationError({"version": ["Must be a version number."]})
             versions = [v for v in versions if v.number == int(raw)]
             if not versions:
                 raise exceptions.NotFound(f"'{questionnaire.slug}' has no published version {raw}.")
         version = versions[0]
-        version.questionnaire = questionnaire
         if rendered.wants_json(request):
             return rendered.questionnaire_tree(questionnaire, version)
         return Response(rendered.tree_document(version))
@@ -225,7 +232,7 @@ class AssessmentViewSet(
         return assessment
 
     def _detail(
-        self, assessment: Assessment, answers: dict[str, Answer] | None = None
+        self, assessment: Assessment, answers: dict[str, selectors.StoredAnswer] | None = None
     ) -> dict[str, Any]:
         """The detail body; `answers` (in form order) when the caller has them already."""
         tree = selectors.version_tree(assessment.version)
@@ -292,8 +299,13 @@ class AssessmentViewSet(
         )
         return self._detail_response(self.get_queryset().get(pk=assessment.pk))
 
-    def _detail_response(self, assessment: Assessment, **kwargs: Any) -> Response:
-        response = Response(self._detail(assessment), **kwargs)
+    def _detail_response(
+        self,
+        assessment: Assessment,
+        answers: dict[str, selectors.StoredAnswer] | None = None,
+        **kwargs: Any,
+    ) -> Response:
+        response = Response(self._detail(assessment, answers), **kwargs)
         response["ETag"] = assessment.etag
         return response
 
@@ -370,12 +382,14 @@ class AssessmentViewSet(
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        assessment = services.assessment_submit(
+        submitted = services.assessment_submit_with_answers(
             assessment=self._editable(),
             user=request.user,
             expected_etag=request.headers.get("If-Match"),
         )
-        return self._detail_response(self.get_queryset().get(pk=assessment.pk))
+        return self._detail_response(
+            self.get_queryset().get(pk=submitted.assessment.pk), submitted.answers
+        )
 
     @extend_schema(
         tags=["assessments"],

@@ -502,8 +502,8 @@ def test_questionnaire_list_query_budget(
 
 
 def test_questionnaire_detail_query_budget(three_tier: Any, django_assert_num_queries: Any) -> None:
-    # questionnaire, prefetch versions, the version tree (9)
-    with django_assert_num_queries(11):
+    # published versions with their questionnaire, the version tree (9)
+    with django_assert_num_queries(10):
         client_for(None).get("/api/v1/questionnaires/three-tier-example/")
 
 
