@@ -393,7 +393,12 @@ def _check_revision(assessment: Assessment, expected_etag: str | None) -> None:
 
 
 def _lock_draft(assessment: Assessment, expected_etag: str | None = None) -> Assessment:
-    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    # The assessment row alone is locked; its version and organisation come in the same query.
+    locked = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("version", "organisation")
+        .get(pk=assessment.pk)
+    )
     _check_revision(locked, expected_etag)
     if locked.is_submitted:
         raise Conflict(

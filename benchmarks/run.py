@@ -731,7 +731,9 @@ def profile(world: World, names: list[str]) -> None:
             call(i)
         profiler.disable()
         print(f"\n=== profile of {name} (9-10 calls) ===")
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+            int(os.environ.get("BENCH_PROFILE_LINES", "35"))
+        )
 
 
 # --- main ---------------------------------------------------------------------------------------

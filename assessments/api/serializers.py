@@ -100,20 +100,26 @@ def answer_rows(answers: Iterable[Any]) -> list[dict[str, Any]]:
     ModelSerializer dominated the response time. AnswerSerializer stays the documented
     schema, and a test checks both give the same rows.
     """
-    return [
-        {
-            "question": answer.question.key,
-            "choices": answer.choices,
-            "number": None
-            if answer.number is None
-            else f"{answer.number.quantize(_FOUR_PLACES):f}",
-            "not_applicable": answer.not_applicable,
-            "comment": answer.comment,
-            "evidence_url": answer.evidence_url,
-            "updated_at": _iso(answer.updated_at),
-        }
-        for answer in answers
-    ]
+    moments: dict[datetime, str] = {}  # answers saved together share their moment
+    rows = []
+    for answer in answers:
+        updated_at = answer.updated_at
+        text = moments.get(updated_at)
+        if text is None:
+            text = moments[updated_at] = _iso(updated_at)
+        number = answer.number
+        rows.append(
+            {
+                "question": answer.question.key,
+                "choices": answer.choices,
+                "number": None if number is None else f"{number.quantize(_FOUR_PLACES):f}",
+                "not_applicable": answer.not_applicable,
+                "comment": answer.comment,
+                "evidence_url": answer.evidence_url,
+                "updated_at": text,
+            }
+        )
+    return rows
 
 
 def _iso(moment: datetime) -> str:
