@@ -25,7 +25,7 @@ from rest_framework.utils.urls import replace_query_param
 from assessments import feed, selectors
 from assessments.authentication import APIKeyAuthentication, api_key_of
 from assessments.models import Assessment, OrganisationAPIKey
-from opsassess.core.api.filters import StrictFilterBackend
+from opsassess.core.api.filters import GLOBAL_PARAMETERS, StrictFilterBackend
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
@@ -215,6 +215,17 @@ class ScoresView(GenericAPIView):
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
 
+    def filter_queryset(self, queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
+        # Building the FilterSet costs more than a page of rows: skip it when no filter is asked
+        # for and every parameter is one the strict backend would accept as it is.
+        plain = GLOBAL_PARAMETERS.union(self.extra_query_parameters)
+        if all(
+            name in plain and len(values) == 1 and values[0].strip()
+            for name, values in self.request.query_params.lists()
+        ):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def _cursor(self) -> str | None:
         cursor = self.request.query_params.get("cursor")
         if cursor is not None:
@@ -290,17 +301,14 @@ class ScoresView(GenericAPIView):
             response["Content-Disposition"] = f'attachment; filename="scores.{fmt}"'
             return response
         size = self._page_size()
-        results, more = feed.page(queryset, cursor, size)
-        if results:
-            last = results[-1]
-            next_cursor = feed.encode_cursor(last["updated_at"], last["assessment"])
-        else:
-            next_cursor = cursor or None
+        records, more = feed.page(queryset, cursor, size)
+        next_cursor = records[-1].cursor() if records else cursor or None
         next_url = None
         if more:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", next_cursor)
+        results = [record.as_dict() for record in records]
         response = Response({"next": next_url, "next_cursor": next_cursor, "results": results})
-        if results:
-            newest = max(row["updated_at"] for row in results)
-            response["Last-Modified"] = http_date(newest.timestamp())
+        if records:
+            # Rows come in updated_at order: the last one is the newest.
+            response["Last-Modified"] = http_date(records[-1].updated_at().timestamp())
         return response
