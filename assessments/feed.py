@@ -183,8 +183,12 @@ def _figures(result_ids: list[int], using: str) -> dict[int, list[str | None]]:
     figures: dict[int, list[str | None]] = {}
     for result_id, axis_value, key_value, value in scores:
         slot = _SLOTS.get((axis_value, key_value))
-        if slot is not None:
-            figures.setdefault(result_id, [None] * len(_SLOTS))[slot] = _number_text(value)
+        if slot is None:
+            continue
+        mine = figures.get(result_id)
+        if mine is None:
+            mine = figures[result_id] = [None] * len(_SLOTS)
+        mine[slot] = _number_text(value)
     return figures
 
 
@@ -263,9 +267,12 @@ def iterate(
         del batch  # let the chunk go before the next one is fetched
 
 
+# Spreadsheets run cells that start with these as formulas (CSV injection).
+_FORMULA = frozenset(("=", "+", "-", "@", "\t", "\r"))
+
+
 def _safe_cell(value: Any) -> Any:
-    # Spreadsheets run cells that start with these as formulas (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in _FORMULA:
         return "'" + value
     return value
 
