@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
+from json.encoder import encode_basestring as _encode_string
 from typing import Any
 
 from django.db import connections
@@ -275,6 +276,42 @@ def _safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in _FORMULA:
         return "'" + value
     return value
+
+
+def _json(value: str | None) -> str:
+    return "null" if value is None else _encode_string(value)
+
+
+def page_json(next_url: str | None, next_cursor: str | None, records: list[Record]) -> bytes:
+    """A page body byte for byte as DRF's JSONRenderer writes it (compact, non-ASCII kept).
+
+    Written directly: building a dict per row and encoding them costs twice as much. A test
+    compares it with JSONRenderer on the same rows.
+    """
+    rows = []
+    for record in records:
+        pk, org, questionnaire, number, title, submitted, updated, *result = record.base
+        overall, percent, level, level_name = result
+        d, h = record.figures[:3], record.figures[3:]
+        rows.append(
+            f'{{"assessment":{int(pk)},"organisation":{_json(org)},'
+            f'"questionnaire":{_json(questionnaire)},"version":{int(number)},'
+            f'"title":{_json(title)},"submitted_at":{_json(submitted)},'
+            f'"updated_at":{_json(updated)},"overall":{_json(overall)},'
+            f'"overall_percent":{_json(percent)},"level":{_json(level)},'
+            f'"level_name":{_json(level_name)},'
+            f'"disciplines":{{"devops":{_json(d[0])},"mlops":{_json(d[1])},'
+            f'"aiops":{_json(d[2])}}},'
+            f'"hindrances":{{"skills-gap":{_json(h[0])},"data-quality":{_json(h[1])},'
+            f'"use-cases":{_json(h[2])},"culture":{_json(h[3])},'
+            f'"infrastructure":{_json(h[4])},"tooling":{_json(h[5])}}}}}'
+        )
+    body = (
+        f'{{"next":{_json(next_url)},"next_cursor":{_json(next_cursor)},'
+        f'"results":[{",".join(rows)}]}}'
+    )
+    # As JSONRenderer does: these two are valid JSON but end lines in JavaScript.
+    return body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
 def csv_lines(chunks: Iterable[list[Record]]) -> Iterator[str]:

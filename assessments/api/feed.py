@@ -7,7 +7,7 @@ from typing import Any
 import knox.auth
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
@@ -197,6 +197,12 @@ class ScoresView(GenericAPIView):
             )
         return int(raw)
 
+    def _plain_json(self) -> bool:
+        """Compact JSON, the machine case: the view may write the body itself."""
+        renderer = self.request.accepted_renderer
+        media_type = self.request.accepted_media_type
+        return type(renderer) is JSONRenderer and renderer.get_indent(media_type, {}) is None
+
     def _wanted_format(self) -> str:
         return str(getattr(self.request.accepted_renderer, "format", "json"))
 
@@ -306,8 +312,13 @@ class ScoresView(GenericAPIView):
         next_url = None
         if more:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", next_cursor)
-        results = [record.as_dict() for record in records]
-        response = Response({"next": next_url, "next_cursor": next_cursor, "results": results})
+        response: HttpResponse
+        if self._plain_json():
+            body = feed.page_json(next_url, next_cursor, records)
+            response = HttpResponse(body, content_type=JSONRenderer.media_type)
+        else:
+            results = [record.as_dict() for record in records]
+            response = Response({"next": next_url, "next_cursor": next_cursor, "results": results})
         if records:
             # Rows come in updated_at order: the last one is the newest.
             response["Last-Modified"] = http_date(records[-1].updated_at().timestamp())
