@@ -72,6 +72,7 @@ VALUES = (
     "result__level_key",
     "result__level_name",
 )
+_RESULT_ID = VALUES.index("result__id")
 
 
 class CursorError(ValueError):
@@ -189,7 +190,8 @@ def _figures(result_ids: list[int], using: str) -> dict[int, list[str | None]]:
         mine = figures.get(result_id)
         if mine is None:
             mine = figures[result_id] = [None] * len(_SLOTS)
-        mine[slot] = _number_text(value)
+        if value is not None:  # _number_text, inlined: this loop runs 7 times a row
+            mine[slot] = str(value) if isinstance(value, Decimal) else _float_text(value)
     return figures
 
 
@@ -217,7 +219,8 @@ class Record:
 
 def records(values: list[tuple[Any, ...]], using: str) -> list[Record]:
     """Feed rows for assessments fetched with VALUES: one more query for their figures."""
-    figures = _figures([value[7] for value in values if value[7] is not None], using)
+    result_ids = [value[_RESULT_ID] for value in values]
+    figures = _figures([pk for pk in result_ids if pk is not None], using)
     blank = (None,) * len(_SLOTS)
     out = []
     for pk, org, questionnaire, number, title, submitted, updated, result, *rest in values:
