@@ -276,7 +276,7 @@ _FORMULA = frozenset(("=", "+", "-", "@", "\t", "\r"))
 
 
 def _safe_cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in _FORMULA:
+    if isinstance(value, str) and value and value[0] in _FORMULA:
         return "'" + value
     return value
 
