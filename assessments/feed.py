@@ -317,13 +317,25 @@ def page_json(next_url: str | None, next_cursor: str | None, records: list[Recor
     return body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
+# Rows written per piece of a streamed export: what the client has not read yet stays small.
+_ROWS_PER_PIECE = 500
+
+
+def _pieces(chunks: Iterable[list[Record]]) -> Iterator[list[Record]]:
+    for chunk in chunks:
+        while chunk:
+            piece, chunk = chunk[:_ROWS_PER_PIECE], chunk[_ROWS_PER_PIECE:]
+            yield piece
+            del piece  # by the time the next chunk is fetched, no row of this one is held
+
+
 def csv_lines(chunks: Iterable[list[Record]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for chunk in chunks:
-        writer.writerows([*map(_safe_cell, record.base), *record.figures] for record in chunk)
-        del chunk  # or it stays alive while the next one is fetched
+    for piece in _pieces(chunks):
+        writer.writerows([*map(_safe_cell, record.base), *record.figures] for record in piece)
+        del piece
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -331,7 +343,7 @@ def csv_lines(chunks: Iterable[list[Record]]) -> Iterator[str]:
 
 
 def json_lines(chunks: Iterable[list[Record]]) -> Iterator[str]:
-    for chunk in chunks:
-        text = "".join(json.dumps(record.as_dict()) + "\n" for record in chunk)
-        del chunk  # or it stays alive while the next one is fetched
+    for piece in _pieces(chunks):
+        text = "".join(json.dumps(record.as_dict()) + "\n" for record in piece)
+        del piece
         yield text
