@@ -17,7 +17,7 @@ TITLES = [
     'quote " backslash \\ slash /',
     "ünïcode, 中文 and 🙂",
     "line\u2028and\u2029paragraph separators",
-    "control \x00 \x1f \t \n characters",
+    "control \x01 \x1f \t \n characters",  # PostgreSQL text refuses NUL
     "",
 ]
 
