@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from assessments import feed, selectors
+from assessments.api import rendered
 from assessments.authentication import APIKeyAuthentication, api_key_of
 from assessments.models import Assessment, OrganisationAPIKey
 from opsassess.core.api.filters import GLOBAL_PARAMETERS, StrictFilterBackend
@@ -197,12 +198,6 @@ class ScoresView(GenericAPIView):
             )
         return int(raw)
 
-    def _plain_json(self) -> bool:
-        """Compact JSON, the machine case: the view may write the body itself."""
-        renderer = self.request.accepted_renderer
-        media_type = self.request.accepted_media_type
-        return type(renderer) is JSONRenderer and renderer.get_indent(media_type, {}) is None
-
     def _wanted_format(self) -> str:
         return str(getattr(self.request.accepted_renderer, "format", "json"))
 
@@ -313,7 +308,7 @@ class ScoresView(GenericAPIView):
         if more:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", next_cursor)
         response: HttpResponse
-        if self._plain_json():
+        if rendered.wants_json(self.request):
             body = feed.page_json(next_url, next_cursor, records)
             response = HttpResponse(body, content_type=JSONRenderer.media_type)
         else:

@@ -31,8 +31,13 @@ _TREES_MAX = 64
 
 
 def wants_json(request: Request) -> bool:
+    """Compact JSON was negotiated (not the browsable API, not `; indent=` pretty printing),
+    so a view may write the body itself."""
     renderer = getattr(request, "accepted_renderer", None)
-    return renderer is not None and renderer.format == "json"
+    return (
+        type(renderer) is JSONRenderer
+        and renderer.get_indent(request.accepted_media_type, {}) is None
+    )
 
 
 def json_response(body: bytes, etag: str | None = None) -> HttpResponse:

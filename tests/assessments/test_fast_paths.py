@@ -138,3 +138,18 @@ def test_the_result_body_is_the_stored_snapshot_with_its_context(
     assert list(body)[:6] == head and list(body)[-1] == "peers"
     assert {k: v for k, v in body.items() if k not in {*head, "peers"}} == snapshot
     assert body["assessment"] == submitted.pk and body["organisation"] == "acme"
+
+
+def test_pretty_printing_asked_for_is_honoured_on_the_fast_paths(
+    submitted: Any, owner: User
+) -> None:
+    from tests.assessments.conftest import client_for
+
+    client = client_for(owner)
+    slug = submitted.version.questionnaire.slug
+    for url in (f"/api/v1/questionnaires/{slug}/", f"/api/v1/assessments/{submitted.pk}/result/"):
+        compact = client.get(url)
+        pretty = client.get(url, HTTP_ACCEPT="application/json; indent=2")
+        assert pretty.status_code == 200
+        assert b'\n  "' in pretty.content and b"\n" not in compact.content
+        assert pretty.json() == compact.json()
