@@ -157,12 +157,29 @@ def _server_tables(run: dict[str, Any]) -> list[str]:
 # causes, and what would close the gap. Shown under each section for the figures it misses.
 WHY = {
     "engine": "Compiled once per model, integer arithmetic; with detail (every node and "
-    "breakdown) most of the time is building and quantizing ~300 output figures.",
+    "breakdown) most of the time is building and quantizing ~300 output figures. This is the "
+    "only target in milliseconds rather than a ratio, so it moves with the machine's speed at "
+    "the time: compare the ratio to the floor between runs (the same code gave 1.6 ms at 2.1x "
+    "the floor in one run, 2.8 ms at 2.2x when the whole machine was slower).",
+    "csv": "The Python side streams about 25,000 rows/s on this machine (SQLite meets the "
+    "target with the same code); on PostgreSQL about a third of the time is the database "
+    "(chunks of 500 results, then their ~25 figures each: 13 queries for 10,000 rows), and "
+    "the whole machine was slower during that run (see the engine's note). Closing it: fetch a "
+    "chunk's figures aggregated with the chunk (json_agg) or through a covering index on "
+    "ResultScore (result, axis, key, percent).",
     "tree": "The body is rendered once per published version and kept with its ETag; what "
     "remains is DRF dispatch (throttling, content negotiation), one query for the published "
     "versions with their questionnaire (read each time so that a rename or a new version shows "
     "at once) and ~90 kB passing through the middleware. Closing it would take caching the "
     "lookup too, invalidated on publish and rename across processes.",
+    "feed": "A page is 3 queries (key lookup, page, the page's figures) and is written "
+    "straight to compact JSON from plain rows. Measured on a quiet machine, a page of about "
+    "4.5-5 ms splits into the key lookup (~0.35 ms), the page query (~1 ms, half of it Django "
+    "building the SQL), the figures query (~1 ms on SQLite, ~700 score rows), converting rows "
+    "(~0.6 ms), writing JSON (~0.4 ms) and Django/DRF around the view (~1 ms). 4x needs one "
+    "query fewer or a pre-rendered row per assessment refreshed at submit and rename. On "
+    "PostgreSQL most of a page is the three round trips, each planned afresh (psycopg's "
+    "server-side binding would allow prepared statements; untested).",
     "patch": "About 45% of the time is Django preparing two multi-row INSERTs value by value "
     "(the upsert of 100 answers and the 100 history rows django-simple-history keeps for the "
     "audit trail, ~2,000 values each), ~15% DRF validating the 100 answers, the rest the row "
@@ -175,15 +192,17 @@ WHY = {
     "(~20%), reading the catalogue for the recommendations (5 queries, ~12%), the result row "
     "and its history row (the ~100 kB snapshot is encoded twice), ~100 ResultScore rows, the "
     "assessment and its history row, scoring, the previous figures and the response with 200 "
-    "answers: 17 queries in one transaction. Reaching 10x would mean taking the "
-    "recommendations out of the request (a job queue), so a result would be incomplete for a "
-    "moment after submit; we kept it complete and immutable from the start.",
-    "result": "The snapshot goes out as stored, never decoded; about half of what remains is "
-    "the peer percentiles (2 queries, one with a window function over every result of the "
-    "questionnaire, recomputed on each GET so that they are never stale), the rest token "
-    "authentication (2 queries) and the assessment lookup. Without peers the endpoint would be "
-    "near 5x; closing the rest needs a peer distribution kept per questionnaire and refreshed "
-    "by each submit.",
+    "answers: 20 queries with authentication, most of them in one transaction. Reaching 10x "
+    "would mean taking the recommendations out of the request (a job queue), so a result "
+    "would be incomplete for a moment after submit; we kept it complete and immutable from "
+    "the start.",
+    "result": "The snapshot goes out as stored, never decoded. cProfile puts about half of "
+    "what remains in the peer percentiles (2 queries, one with a window function over every "
+    "result of the questionnaire, computed on each GET so they are never stale; with 200 "
+    "organisations and 10,000 results that query alone is most of the DB time), the rest in "
+    "token authentication (2 queries) and the assessment lookup (1). Closing it needs a peer "
+    "distribution kept per questionnaire and refreshed by every submit, so a GET reads one "
+    "row.",
 }
 WHY["result_seed"] = WHY["result"]
 
