@@ -1146,21 +1146,40 @@ def _brief(plan: _Plan, state: _State) -> Result:
     )
 
 
+# A node's three quantized figures by its exact (score, maximum): question nodes repeat a few
+# combinations, so most nodes cost one lookup.
+_FIGURES: dict[tuple[_Pair | None, _Pair | None], tuple[Decimal | None, ...]] = {}
+
+
+def _figures(value: _Pair | None, maximum: _Pair | None) -> tuple[Decimal | None, ...]:
+    key = (value, maximum)
+    found = _FIGURES.get(key)
+    if found is None:
+        if len(_FIGURES) >= _QUANTIZED_MAX:
+            _FIGURES.clear()
+        found = _FIGURES[key] = (
+            _quantized(value),
+            _quantized(maximum),
+            _quantized(_percent_pair(value, maximum)),
+        )
+    return found
+
+
 def _nodes(plan: _Plan, state: _State) -> dict[str, NodeScore]:
     totals = [1] * len(plan.keys)
     for section in plan.sections:
         totals[section.index] = section.total
+    scores, maxima, answered, applicable = (
+        state.scores,
+        state.maxima,
+        state.answered,
+        state.applicable,
+    )
     nodes: dict[str, NodeScore] = {}
     for index, key in enumerate(plan.keys):
-        value, maximum = state.scores[index], state.maxima[index]
+        score, max_score, percent = _figures(scores[index], maxima[index])
         nodes[key] = NodeScore(
-            key=key,
-            score=_quantized(value),
-            max_score=_quantized(maximum),
-            percent=_quantized(_percent_pair(value, maximum)),
-            answered=state.answered[index],
-            applicable=state.applicable[index],
-            total=totals[index],
+            key, score, max_score, percent, answered[index], applicable[index], totals[index]
         )
     return nodes
 
