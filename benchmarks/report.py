@@ -161,12 +161,15 @@ WHY = {
     "only target in milliseconds rather than a ratio, so it moves with the machine's speed at "
     "the time: compare the ratio to the floor between runs (the same code gave 1.6 ms at 2.1x "
     "the floor in one run, 2.8 ms at 2.2x when the whole machine was slower).",
-    "csv": "The Python side streams about 25,000 rows/s on this machine (SQLite meets the "
-    "target with the same code); on PostgreSQL about a third of the time is the database "
-    "(chunks of 500 results, then their ~25 figures each: 13 queries for 10,000 rows), and "
-    "the whole machine was slower during that run (see the engine's note). Closing it: fetch a "
-    "chunk's figures aggregated with the chunk (json_agg) or through a covering index on "
-    "ResultScore (result, axis, key, percent).",
+    "csv": "On SQLite the 10,000-row export met the target in both full runs on 2026-11-27 "
+    "(24,128 and 22,949 rows/s) and the 50,000-row export in one of them (25,159, then "
+    "18,272 rows/s in a run whose p99s show a busy machine): it sits close to the target, with "
+    "the Python side (converting and writing rows) nearly all of the time. On PostgreSQL about "
+    "a third of the time is the database (chunks of 500 results, then their ~25 figures each: "
+    "13 queries for 10,000 rows), and that run's machine was slower too (see the engine's "
+    "note). Closing it: fetch a chunk's figures aggregated with the chunk (json_agg) or "
+    "through a covering index on ResultScore (result, axis, key, percent), and fewer "
+    "conversions per cell.",
     "tree": "The body is rendered once per published version and kept with its ETag; what "
     "remains is DRF dispatch (throttling, content negotiation), one query for the published "
     "versions with their questionnaire (read each time so that a rename or a new version shows "
