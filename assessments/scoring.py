@@ -694,18 +694,12 @@ def _divide(a: _Pair, b: _Pair) -> _Pair:
 
 def _combine(aggregation: Aggregation, parts: list[tuple[_Pair, _Pair]]) -> _Pair:
     """Aggregate (weight, value) pairs; `parts` is never empty."""
-    if aggregation is Aggregation.MIN:
-        lowest = parts[0][1]
+    if aggregation is Aggregation.MIN or aggregation is Aggregation.MAX:
+        best = parts[0][1]
         for _, value in parts:
-            if _less(value, lowest):
-                lowest = value
-        return lowest
-    if aggregation is Aggregation.MAX:
-        highest = parts[0][1]
-        for _, value in parts:
-            if _less(highest, value):
-                highest = value
-        return highest
+            if _less(value, best) if aggregation is Aggregation.MIN else _less(best, value):
+                best = value
+        return best
     sums: dict[int, int] = {}
     if aggregation is Aggregation.MEAN:
         for _, (numerator, denominator) in parts:
@@ -716,10 +710,7 @@ def _combine(aggregation: Aggregation, parts: list[tuple[_Pair, _Pair]]) -> _Pai
         sums[key] = sums.get(key, 0) + weight_n * numerator
     if aggregation is Aggregation.SUM:
         return _total(sums)
-    weights: dict[int, int] = {}
-    for (weight_n, weight_d), _ in parts:
-        weights[weight_d] = weights.get(weight_d, 0) + weight_n
-    return _divide(_total(sums), _total(weights))
+    return _divide(_total(sums), _total_weight(weight for weight, _ in parts))
 
 
 # Quantized figures by exact value: question scores repeat a lot, and quantizing is costly.

@@ -571,7 +571,6 @@ def peer_percentiles(result: Any) -> dict[str, Any]:
         .filter(rank=1)
         .values("pk")
     )
-    latest_results = ranked
     mine = {
         (axis, key): percent
         for axis, key, percent in result.scores.filter(
@@ -585,7 +584,7 @@ def peer_percentiles(result: Any) -> dict[str, Any]:
     below: dict[tuple[str, str], int] = dict.fromkeys(mine, 0)
     equal, total = dict(below), dict(below)
     for axis, key, percent in ResultScore.objects.filter(
-        result_id__in=latest_results, axis__in=["overall", "discipline"], percent__isnull=False
+        result_id__in=ranked, axis__in=["overall", "discipline"], percent__isnull=False
     ).values_list("axis", "key", "percent"):
         pair = (axis, key)
         if pair in mine:

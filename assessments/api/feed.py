@@ -310,7 +310,7 @@ class ScoresView(GenericAPIView):
         response: HttpResponse
         if rendered.wants_json(self.request):
             body = feed.page_json(next_url, next_cursor, records)
-            response = HttpResponse(body, content_type=JSONRenderer.media_type)
+            response = rendered.json_response(body)
         else:
             results = [record.as_dict() for record in records]
             response = Response({"next": next_url, "next_cursor": next_cursor, "results": results})

@@ -131,6 +131,16 @@ class QuestionnaireViewSet(viewsets.ReadOnlyModelViewSet):
 SNAPSHOT_ACTIONS = frozenset({"result", "recommendations", "compare"})
 
 
+def _answers_body(
+    tree: selectors.VersionTree, answers: dict[str, selectors.StoredAnswer]
+) -> dict[str, Any]:
+    """Progress and answer rows, as the answers endpoint and the detail body show them."""
+    return {
+        "progress": selectors.progress(tree, answers),
+        "answers": serializers.answer_rows(answers.values()),
+    }
+
+
 def _membership(request: Request, organisation_id: int) -> Membership | None:
     return Membership.objects.filter(user=request.user, organisation_id=organisation_id).first()
 
@@ -241,9 +251,7 @@ class AssessmentViewSet(
         data = dict(
             serializers.AssessmentSerializer(assessment, context=self.get_serializer_context()).data
         )
-        data["progress"] = selectors.progress(tree, answers)
-        data["answers"] = serializers.answer_rows(answers.values())
-        return data
+        return data | _answers_body(tree, answers)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._detail_response(self.get_object())
@@ -358,12 +366,7 @@ class AssessmentViewSet(
             assessment, answers = saved.assessment, saved.answers
         else:
             answers = selectors.answers_by_key(assessment, tree)
-        response = Response(
-            {
-                "progress": selectors.progress(tree, answers),
-                "answers": serializers.answer_rows(answers.values()),
-            }
-        )
+        response = Response(_answers_body(tree, answers))
         response["ETag"] = assessment.etag
         return response
 
