@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for `make test` (one per core; PYTEST_WORKERS=0 runs in one process).
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test setup seed lint format bench clean
 
@@ -31,7 +33,7 @@ run: seed
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
