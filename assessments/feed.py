@@ -347,8 +347,11 @@ def page(
     return records(values[:size], queryset.db), len(values) > size
 
 
+EXPORT_CHUNK = 2000  # rows an export reads per query
+
+
 def iterate(
-    queryset: QuerySet[Assessment], chunk: int = 2000, start: str | None = None
+    queryset: QuerySet[Assessment], chunk: int | None = None, start: str | None = None
 ) -> Iterator[list[Record]]:
     """Every row after `start` as the log stood when the export began, a chunk at a time.
 
@@ -356,14 +359,15 @@ def iterate(
     unless the caller is already in a transaction; the horizon alone keeps each row to one
     appearance either way. Memory does not grow with the row count.
     """
+    size = chunk or EXPORT_CHUNK
     connection = connections[queryset.db]
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield from _chunks(queryset, chunk, start)
+        yield from _chunks(queryset, size, start)
         return
     with transaction.atomic(using=queryset.db):
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        yield from _chunks(queryset, chunk, start)
+        yield from _chunks(queryset, size, start)
 
 
 def _chunks(
