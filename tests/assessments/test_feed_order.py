@@ -253,3 +253,32 @@ def test_a_forged_or_edited_cursor_is_a_400_naming_cursor(submitted: Any, owner:
             response = api.get("/api/v1/scores/", query)
             assert response.status_code == 400, query
             assert [e["attr"] for e in response.json()["errors"]] == ["cursor"]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_export_on_postgresql_is_one_snapshot_while_others_write(
+    rubric: Any, organisation: Organisation, owner: User, monkeypatch: Any
+) -> None:
+    made = [submit(organisation, owner, rubric, f"r{i}") for i in range(7)]
+    monkeypatch.setattr(feed, "EXPORT_CHUNK", 2)
+    pieces = iter(client_for(owner).get("/api/v1/scores/?format=csv").streaming_content)
+    first = next(pieces)  # the export's transaction is open from here on
+
+    def write() -> None:
+        try:
+            for assessment in (made[0], made[5]):
+                assessment.title += " changed"
+                assessment.save()
+            submit(organisation, owner, rubric, "late")
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(30)
+    table = streamed_table([first, *pieces])
+    assert [(row["assessment"], row["title"]) for row in table] == [
+        (str(a.uuid), a.title.removesuffix(" changed")) for a in made
+    ]
+    assert Assessment.objects.filter(title__endswith=" changed").count() == 2  # they did commit
