@@ -275,8 +275,10 @@ def _figures(result_ids: list[int], using: str) -> dict[int, list[str | None]]:
 
 
 def _uuid_text(raw: UUID | str) -> str:
-    """A UUID as text with hyphens (SQLite stores 32 hex digits)."""
-    return str(raw) if isinstance(raw, UUID) else str(UUID(hex=raw))
+    """A UUID as text with hyphens (SQLite stores 32 lowercase hex digits)."""
+    if isinstance(raw, UUID):
+        return str(raw)
+    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
 
 
 @dataclass(frozen=True, slots=True)
