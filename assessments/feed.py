@@ -135,13 +135,13 @@ class Horizon:
     own: int | None
     last_id: int
 
-    def q(self, prefix: str = "") -> Q:
+    def q(self) -> Q:
         settled = Q()
         if self.xmin is not None:
-            settled = Q(**{f"{prefix}xid__lt": self.xmin})
+            settled = Q(xid__lt=self.xmin)
             if self.own is not None:
-                settled |= Q(**{f"{prefix}xid": self.own})
-        return settled & Q(**{f"{prefix}id__lte": self.last_id})
+                settled |= Q(xid=self.own)
+        return settled & Q(id__lte=self.last_id)
 
 
 def horizon(using: str) -> Horizon:
