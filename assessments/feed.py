@@ -174,7 +174,9 @@ def changes(
     newer = log.filter(assessment_id=OuterRef("assessment_id")).filter(
         Q(xid__gt=OuterRef("xid")) | Q(xid=OuterRef("xid"), id__gt=OuterRef("id"))
     )
-    rows = log.filter(assessment__in=queryset.values("pk"))
+    # Correlated: each change is checked by primary key as the walk reaches it, instead of
+    # first listing every assessment the credential may see.
+    rows = log.filter(Exists(queryset.filter(pk=OuterRef("assessment_id"))))
     if until is not None:
         rows, newer = rows.filter(until.q()), newer.filter(until.q())
     elif connections[queryset.db].vendor == "postgresql":
