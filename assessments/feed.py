@@ -160,6 +160,24 @@ def horizon(using: str) -> Horizon:
         return Horizon(xmin=None, own=None, last_id=cursor.fetchone()[0])
 
 
+def resume_cursor(using: str, start: str | None) -> str | None:
+    """A cursor for the sync after an export started now: at or before all the export holds.
+
+    Taken before the export's own horizon, so it can only be earlier (rows sent twice, never
+    skipped). None while the log is empty.
+    """
+    now = horizon(using)
+    if now.xmin is not None:
+        position = (now.xmin - 1, _MAX_ID)  # everything below xmin, nothing from it on
+    elif now.last_id:
+        position = (0, now.last_id)
+    else:
+        return start
+    if start and decode_cursor(start) > position:
+        return start
+    return encode_cursor(*position)
+
+
 def changes(
     queryset: QuerySet[Assessment], cursor: str | None, until: Horizon | None = None
 ) -> QuerySet[FeedChange]:

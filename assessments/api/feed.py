@@ -273,6 +273,14 @@ class ScoresView(GenericAPIView):
             OpenApiParameter(
                 "format", str, enum=["json", "csv", "jsonl"], description="Default json."
             ),
+            OpenApiParameter(
+                "Next-Cursor",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="Exports only: the cursor for the next incremental sync. Rows "
+                "changed while the export streams come with that sync.",
+            ),
         ],
         filters=True,
         responses={
@@ -311,9 +319,12 @@ class ScoresView(GenericAPIView):
                 )
             lines = feed.csv_lines if fmt == "csv" else feed.json_lines
             content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/jsonl"
+            resume = feed.resume_cursor(queryset.db, cursor)
             rows = feed.iterate(queryset, start=cursor)
             response = StreamingHttpResponse(lines(rows), content_type=content_type)
             response["Content-Disposition"] = f'attachment; filename="scores.{fmt}"'
+            if resume is not None:
+                response["Next-Cursor"] = resume
             return response
         size = self._page_size()
         records, more = feed.page(queryset, cursor, size)
