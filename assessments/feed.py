@@ -1,15 +1,24 @@
 """The scores feed: one flat, stable row per submitted assessment, for internal systems.
 
-Rows are ordered by (updated_at, id) and paged with an opaque keyset cursor, so a client
-that keeps the last cursor it was given sees every row that is new or changed since, even
-while results keep arriving. Delivery is at least once (a row changed during a sync shows
-up again later): consumers upsert by `assessment`.
+Every change to a feed row writes a `FeedChange` in the same transaction (assessments.models).
+The feed walks those changes in (`xid`, `id`) order and serves each assessment at its newest
+change, so a client that keeps the last cursor it was given sees every row that is new or
+changed since, whatever order concurrent transactions commit in:
+
+- PostgreSQL: `xid` is the writing transaction's id. A page only serves changes whose
+  transaction is older than the snapshot's xmin (the oldest transaction still writing).
+  Every such transaction has ended, and a transaction that starts later gets a larger id, so
+  the served part of the log never grows below a cursor that was given out.
+- SQLite: writers are serialised (a writer holds the database's write lock from its first
+  write to its commit), so `id` alone is commit order; `xid` is 0.
+
+Delivery is at least once: a row is sent again after each change. Consumers upsert by
+`assessment` (a UUID). Exports are bounded by the log's horizon when they start, so each
+row is in an export exactly once.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import decimal
 import io
@@ -21,13 +30,15 @@ from decimal import Decimal
 from functools import lru_cache
 from json.encoder import encode_basestring as _encode_string
 from typing import Any
+from uuid import UUID
 
-from django.db import connections
-from django.db.models import Q, QuerySet
+from django.core import signing
+from django.db import connections, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.sql.constants import MULTI
-from django.utils.dateparse import parse_datetime
 
-from assessments.models import Assessment, ResultScore
+from assessments.models import Assessment, FeedChange, ResultScore
 
 # Stable across releases: new catalogue rows do not add columns.
 DISCIPLINES = ("devops", "mlops", "aiops")
@@ -42,6 +53,8 @@ HINDRANCES = (
 BASE_COLUMNS = (
     "assessment",
     "organisation",
+    "organisation_uuid",
+    "organisation_name",
     "questionnaire",
     "version",
     "title",
@@ -59,54 +72,140 @@ CSV_COLUMNS = (
 )
 # records() unpacks rows in this order.
 VALUES = (
+    "xid",
     "id",
-    "organisation__slug",
-    "version__questionnaire__slug",
-    "version__number",
-    "title",
-    "submitted_at",
-    "updated_at",
-    "result__id",
-    "result__overall",
-    "result__overall_percent",
-    "result__level_key",
-    "result__level_name",
+    "assessment__uuid",
+    "assessment__organisation__slug",
+    "assessment__organisation__uuid",
+    "assessment__organisation__name",
+    "assessment__version__questionnaire__slug",
+    "assessment__version__number",
+    "assessment__title",
+    "assessment__submitted_at",
+    "assessment__updated_at",
+    "assessment__result__id",
+    "assessment__result__overall",
+    "assessment__result__overall_percent",
+    "assessment__result__level_key",
+    "assessment__result__level_name",
 )
-_RESULT_ID = VALUES.index("result__id")
+_RESULT_ID = VALUES.index("assessment__result__id")
+_SIGNER = signing.Signer(salt="assessments.feed.cursor")
+_MAX_ID = 2**63 - 1
 
 
 class CursorError(ValueError):
     pass
 
 
-def encode_cursor(updated_at: datetime, pk: int) -> str:
-    raw = json.dumps([updated_at.isoformat(), pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def encode_cursor(xid: int, pk: int) -> str:
+    """A position in the change log, signed: the feed refuses one it did not give out."""
+    return _SIGNER.sign_object([xid, pk])
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
+def decode_cursor(cursor: str) -> tuple[int, int]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        stamp, pk = json.loads(raw)
-        moment = parse_datetime(stamp)
-        if moment is not None:
-            moment = moment.astimezone(UTC)  # OverflowError near year 1 or 9999
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
+        position = _SIGNER.unsign_object(cursor)
+    except (signing.BadSignature, ValueError, TypeError, UnicodeDecodeError):
         raise CursorError("Not a cursor this feed gave out.") from None
-    if moment is None or not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk < 2**63:
+    if not (
+        isinstance(position, list)
+        and len(position) == 2
+        and all(type(part) is int and 0 <= part <= _MAX_ID for part in position)
+    ):
         raise CursorError("Not a cursor this feed gave out.")
-    return moment, pk
+    return position[0], position[1]
 
 
-def after(queryset: QuerySet[Assessment], cursor: str | None) -> QuerySet[Assessment]:
-    queryset = queryset.order_by("updated_at", "id")
-    if not cursor:
-        return queryset
-    moment, pk = decode_cursor(cursor)
-    # The plain `>=` lets the (updated_at, id) index seek instead of scanning from the start.
-    return queryset.filter(updated_at__gte=moment).filter(
-        Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=pk)
+def _own_xid() -> RawSQL:
+    # Rows the reading transaction wrote itself are final to it. Feed requests never write
+    # changes; this makes a transaction (a test, a shell session) see its own changes.
+    return RawSQL("pg_current_xact_id_if_assigned()::text::bigint", ())
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The part of the log an export serves: settled when the export started.
+
+    `xmin` (PostgreSQL only) is the snapshot's oldest running writer, `own` the reading
+    transaction's id, `last_id` the newest change then visible.
+    """
+
+    xmin: int | None
+    own: int | None
+    last_id: int
+
+    def q(self) -> Q:
+        settled = Q()
+        if self.xmin is not None:
+            settled = Q(xid__lt=self.xmin)
+            if self.own is not None:
+                settled |= Q(xid=self.own)
+        return settled & Q(id__lte=self.last_id)
+
+
+def horizon(using: str) -> Horizon:
+    """Where the log stands now, in one statement (so from one snapshot)."""
+    table = connections[using].ops.quote_name(FeedChange._meta.db_table)
+    newest = f"(SELECT COALESCE(MAX(id), 0) FROM {table})"
+    with connections[using].cursor() as cursor:
+        if connections[using].vendor == "postgresql":
+            cursor.execute(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
+                f"pg_current_xact_id_if_assigned()::text::bigint, {newest}"
+            )
+            xmin, own, last_id = cursor.fetchone()
+            return Horizon(xmin=xmin, own=own, last_id=last_id)
+        cursor.execute(f"SELECT {newest}")
+        return Horizon(xmin=None, own=None, last_id=cursor.fetchone()[0])
+
+
+def resume_cursor(using: str, start: str | None) -> str | None:
+    """A cursor for the sync after an export started now: at or before all the export holds.
+
+    Taken before the export's own horizon, so it can only be earlier (rows sent twice, never
+    skipped). None while the log is empty.
+    """
+    now = horizon(using)
+    if now.xmin is not None:
+        position = (now.xmin - 1, _MAX_ID)  # everything below xmin, nothing from it on
+    elif now.last_id:
+        position = (0, now.last_id)
+    else:
+        return start
+    if start and decode_cursor(start) > position:
+        return start
+    return encode_cursor(*position)
+
+
+def changes(
+    queryset: QuerySet[Assessment], cursor: str | None, until: Horizon | None = None
+) -> QuerySet[FeedChange]:
+    """The newest settled change of each assessment of `queryset`, in log order after `cursor`.
+
+    Without `until` (a page), a change is settled once no transaction older than it still
+    writes; it is superseded by any newer visible change of the same assessment, which the
+    feed serves instead once it is settled. With `until` (an export), both are bounded by
+    the horizon, so each assessment settled then is served exactly once.
+    """
+    log = FeedChange.objects.using(queryset.db)
+    newer = log.filter(assessment_id=OuterRef("assessment_id")).filter(
+        Q(xid__gt=OuterRef("xid")) | Q(xid=OuterRef("xid"), id__gt=OuterRef("id"))
     )
+    # Correlated: each change is checked by primary key as the walk reaches it, instead of
+    # first listing every assessment the credential may see.
+    rows = log.filter(Exists(queryset.filter(pk=OuterRef("assessment_id"))))
+    if until is not None:
+        rows, newer = rows.filter(until.q()), newer.filter(until.q())
+    elif connections[queryset.db].vendor == "postgresql":
+        xmin = RawSQL("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", ())
+        rows = rows.filter(Q(xid__lt=xmin) | Q(xid=_own_xid()))
+    rows = rows.filter(~Exists(newer)).order_by("xid", "id")
+    if not cursor:
+        return rows
+    xid, pk = decode_cursor(cursor)
+    # The plain `>=` lets the (xid, id) index seek instead of scanning from the start.
+    return rows.filter(xid__gte=xid).filter(Q(xid__gt=xid) | Q(xid=xid, id__gt=pk))
 
 
 # The page and the exports read the database driver's values and convert the few columns they
@@ -195,12 +294,20 @@ def _figures(result_ids: list[int], using: str) -> dict[int, list[str | None]]:
     return figures
 
 
+def _uuid_text(raw: UUID | str) -> str:
+    """A UUID as text with hyphens (SQLite stores 32 lowercase hex digits)."""
+    if isinstance(raw, UUID):
+        return str(raw)
+    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One feed row, every value ready to render; `moment` is `updated_at` for the cursor."""
+    """One feed row, every value ready to render; `position` is its change, for the cursor."""
 
     base: tuple[Any, ...]  # BASE_COLUMNS
     figures: tuple[str | None, ...]  # DISCIPLINES then HINDRANCES
+    position: tuple[int, int]
     moment: datetime | str
 
     def as_dict(self) -> dict[str, Any]:
@@ -211,26 +318,28 @@ class Record:
         return row
 
     def cursor(self) -> str:
-        return encode_cursor(self.updated_at(), self.base[0])
+        return encode_cursor(*self.position)
 
     def updated_at(self) -> datetime:
         return _moment(self.moment)
 
 
 def records(values: list[tuple[Any, ...]], using: str) -> list[Record]:
-    """Feed rows for assessments fetched with VALUES: one more query for their figures."""
+    """Feed rows for changes fetched with VALUES: one more query for their figures."""
     result_ids = [value[_RESULT_ID] for value in values]
     figures = _figures([pk for pk in result_ids if pk is not None], using)
     blank = (None,) * len(_SLOTS)
     out = []
-    for pk, org, questionnaire, number, title, submitted, updated, result, *rest in values:
-        overall, percent, level, level_name = rest
+    for xid, change, pk, org, org_uuid, org_name, questionnaire, number, *rest in values:
+        title, submitted, updated, result, overall, percent, level, level_name = rest
         mine = figures.get(result)
         out.append(
             Record(
                 base=(
-                    pk,
+                    _uuid_text(pk),
                     org,
+                    _uuid_text(org_uuid),
+                    org_name,
                     questionnaire,
                     number,
                     title,
@@ -242,6 +351,7 @@ def records(values: list[tuple[Any, ...]], using: str) -> list[Record]:
                     level_name or None,
                 ),
                 figures=blank if mine is None else tuple(mine),
+                position=(xid, change),
                 moment=updated,
             )
         )
@@ -249,20 +359,46 @@ def records(values: list[tuple[Any, ...]], using: str) -> list[Record]:
 
 
 def page(
-    queryset: QuerySet[Assessment], cursor: str | None, size: int
+    queryset: QuerySet[Assessment],
+    cursor: str | None,
+    size: int,
+    until: Horizon | None = None,
 ) -> tuple[list[Record], bool]:
     """One page after the cursor, and whether more rows follow."""
-    values = _fetch(after(queryset, cursor).values_list(*VALUES)[: size + 1], size + 1)
+    values = _fetch(changes(queryset, cursor, until).values_list(*VALUES)[: size + 1], size + 1)
     return records(values[:size], queryset.db), len(values) > size
 
 
+EXPORT_CHUNK = 2000  # rows an export reads per query
+
+
 def iterate(
-    queryset: QuerySet[Assessment], chunk: int = 2000, start: str | None = None
+    queryset: QuerySet[Assessment], chunk: int | None = None, start: str | None = None
 ) -> Iterator[list[Record]]:
-    """Every row after `start`, a chunk at a time, so memory does not grow with the row count."""
+    """Every row after `start` as the log stood when the export began, a chunk at a time.
+
+    On PostgreSQL the chunks are read in one REPEATABLE READ transaction (one snapshot),
+    unless the caller is already in a transaction; the horizon alone keeps each row to one
+    appearance either way. Memory does not grow with the row count.
+    """
+    size = chunk or EXPORT_CHUNK
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield from _chunks(queryset, size, start)
+        return
+    with transaction.atomic(using=queryset.db):
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield from _chunks(queryset, size, start)
+
+
+def _chunks(
+    queryset: QuerySet[Assessment], chunk: int, start: str | None
+) -> Iterator[list[Record]]:
+    until = horizon(queryset.db)
     cursor = start
     while True:
-        batch, more = page(queryset, cursor, chunk)
+        batch, more = page(queryset, cursor, chunk, until)
         if batch:
             yield batch
         if not more or not batch:
@@ -293,11 +429,12 @@ def page_json(next_url: str | None, next_cursor: str | None, records: list[Recor
     """
     rows = []
     for record in records:
-        pk, org, questionnaire, number, title, submitted, updated, *result = record.base
-        overall, percent, level, level_name = result
+        pk, org, org_uuid, org_name, questionnaire, number, title, *rest = record.base
+        submitted, updated, overall, percent, level, level_name = rest
         d, h = record.figures[:3], record.figures[3:]
         rows.append(
-            f'{{"assessment":{int(pk)},"organisation":{_json(org)},'
+            f'{{"assessment":"{pk}","organisation":{_json(org)},'
+            f'"organisation_uuid":"{org_uuid}","organisation_name":{_json(org_name)},'
             f'"questionnaire":{_json(questionnaire)},"version":{int(number)},'
             f'"title":{_json(title)},"submitted_at":{_json(submitted)},'
             f'"updated_at":{_json(updated)},"overall":{_json(overall)},'

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import Q
-from django.dispatch import receiver
+from django.db import connections, models, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
@@ -48,6 +50,17 @@ class Questionnaire(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Feed rows carry the questionnaire's slug: a new slug re-sends them (same transaction).
+        with transaction.atomic(savepoint=False):
+            renamed = (
+                self.pk is not None
+                and Questionnaire.objects.filter(pk=self.pk).exclude(slug=self.slug).exists()
+            )
+            super().save(*args, **kwargs)
+            if renamed:
+                feed_rows_changed(Assessment.objects.filter(version__questionnaire_id=self.pk))
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
@@ -366,6 +379,12 @@ def _version_of_question(question_id: int | None) -> int | None:
 
 
 class Organisation(models.Model):
+    uuid = models.UUIDField(
+        default=uuid4,
+        unique=True,
+        editable=False,
+        help_text="Stable public identifier: never changes, travels with exports.",
+    )
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -379,6 +398,20 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Feed rows carry the slug and the name: a rename re-sends them, in the transaction
+        # that renames, so the rows are never served before the new values are committed.
+        with transaction.atomic(savepoint=False):
+            renamed = (
+                self.pk is not None
+                and Organisation.objects.filter(pk=self.pk)
+                .exclude(slug=self.slug, name=self.name)
+                .exists()
+            )
+            super().save(*args, **kwargs)
+            if renamed:
+                feed_rows_changed(Assessment.objects.filter(organisation_id=self.pk))
 
 
 class OrganisationTool(models.Model):
@@ -477,6 +510,13 @@ class Assessment(models.Model):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
 
+    uuid = models.UUIDField(
+        default=uuid4,
+        unique=True,
+        editable=False,
+        help_text="Stable public identifier: never changes, travels with exports.",
+    )
+
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="assessments"
     )
@@ -533,6 +573,13 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Assessment {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A submitted assessment is a feed row: every save of one is a change to send.
+        with transaction.atomic(savepoint=False):
+            super().save(*args, **kwargs)
+            if self.status == self.Status.SUBMITTED:
+                record_feed_changes(Assessment.objects.filter(pk=self.pk))
 
     @property
     def is_submitted(self) -> bool:
@@ -627,16 +674,65 @@ class ResultScore(models.Model):
         return f"{self.axis}:{self.key} = {self.percent}"
 
 
-@receiver(models.signals.pre_save, sender=Organisation, dispatch_uid="org-rename-touches-feed")
-def _renamed_organisation_changes_its_rows(sender: Any, instance: Organisation, **_: Any) -> None:
-    """Feed rows carry the organisation's slug and name: a rename must re-send them."""
-    if instance.pk is None:
-        return
-    before = Organisation.objects.filter(pk=instance.pk).values("slug", "name").first()
-    if before and (before["slug"], before["name"]) != (instance.slug, instance.name):
-        from django.utils import timezone
+class FeedChange(models.Model):
+    """One change to a scores-feed row, written in the transaction that makes the change.
 
-        Assessment.objects.filter(organisation_id=instance.pk).update(updated_at=timezone.now())
+    The scores feed (assessments.feed) is served from these rows in (`xid`, `id`) order and
+    only below the oldest transaction still writing, so it delivers changes in commit order.
+    Rows are only added; a newer row of the same assessment supersedes the older ones.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+    xid = models.BigIntegerField(
+        default=0,
+        help_text="PostgreSQL: the id of the transaction that wrote the row (pg_current_xact_id). "
+        "0 on SQLite, where writers are serialised and `id` alone is commit order.",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["xid", "id"], name="feed_change_order"),
+            models.Index(fields=["assessment", "xid", "id"], name="feed_change_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"change {self.xid}/{self.id} of assessment {self.assessment_id}"
+
+
+def record_feed_changes(assessments: QuerySet[Assessment]) -> None:
+    """Log a change for each submitted assessment of `assessments`, in the caller's transaction.
+
+    One INSERT ... SELECT, whatever the number of rows. On PostgreSQL each row stores the
+    writing transaction's id, which the feed compares with the snapshot's xmin.
+    """
+    using = assessments.db
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = FeedChange._meta
+    columns = ", ".join(
+        quote(meta.get_field(name).column) for name in ("assessment", "xid", "changed_at")
+    )
+    xid = "pg_current_xact_id()::text::bigint" if connection.vendor == "postgresql" else "0"
+    rows = (
+        assessments.filter(status=Assessment.Status.SUBMITTED)
+        .annotate(
+            change_xid=RawSQL(xid, (), output_field=models.BigIntegerField()),
+            change_at=models.Value(timezone.now(), output_field=models.DateTimeField()),
+        )
+        .order_by("pk")
+        .values_list("pk", "change_xid", "change_at")
+    )
+    sql, params = rows.query.sql_with_params()
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({columns}) {sql}", params)
+
+
+def feed_rows_changed(assessments: QuerySet[Assessment]) -> None:
+    """Values a feed row shows from another table changed: stamp and re-send those rows."""
+    assessments.filter(status=Assessment.Status.SUBMITTED).update(updated_at=timezone.now())
+    record_feed_changes(assessments)
 
 
 def _refuse_tag_changes_on_published(

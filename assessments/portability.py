@@ -3,14 +3,20 @@
 The document carries everything its results depend on, so it imports into an empty
 database: the catalogue rows (natural keys), the questionnaire versions used (in the
 questionnaire format), members, tools in use, API keys (hashes only), assessments with
-their answers, results, figures and targets. Rows refer to each other by slugs, keys and
-positions, never by database ids, so export -> import -> export gives the same document.
+their answers, results, figures and targets, and the audit history of assessments and
+answers. Rows refer to each other by slugs, keys, UUIDs and positions, never by database ids
+(a result snapshot's `previous_assessment` id travels as that assessment's UUID and is mapped
+to the new id on import), so export -> import -> export gives the same document, and the
+imported results render the same reports and radars. Original authors and moments (created,
+updated, submitted, published) are kept.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.core import serializers
@@ -31,7 +37,20 @@ from assessments.models import (
 )
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
 
-FORMAT = "opsassess-organisation/1"
+FORMAT = "opsassess-organisation/2"
+# Fields of the historical rows copied as they are; foreign keys are mapped by name below.
+ASSESSMENT_HISTORY = (
+    "title",
+    "status",
+    "revision",
+    "targets",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+)
+ANSWER_HISTORY = ("choices", "number", "not_applicable", "comment", "evidence_url", "updated_at")
+MOMENTS = ("created_at", "updated_at", "submitted_at")
+CONVERTED = (*MOMENTS, "number")  # stored as text in the document
 CATALOGUE_MODELS = (Discipline, LifecyclePhase, Hindrance, Practice, Tool)
 
 
@@ -85,9 +104,41 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
     def user(value: Any) -> str | None:
         return None if value is None else value.get_username()
 
+    uuid_of = {a.pk: str(a.uuid) for a in assessments}
+    assessment_history = _history(
+        Assessment.history.filter(id__in=uuid_of).select_related(
+            "version__questionnaire", "created_by", "submitted_by", "history_user"
+        ),
+        lambda row: row.id,
+        lambda row: {
+            **{name: _value(getattr(row, name)) for name in ASSESSMENT_HISTORY},
+            "questionnaire": row.version.questionnaire.slug,
+            "version": row.version.number,
+            "copied_from": uuid_of.get(row.copied_from_id),
+            "created_by": user(row.created_by),
+            "submitted_by": user(row.submitted_by),
+        },
+    )
+    answer_history = _history(
+        Answer.history.filter(assessment_id__in=uuid_of).select_related(
+            "question", "answered_by", "history_user"
+        ),
+        lambda row: row.assessment_id,
+        lambda row: {
+            **{name: _value(getattr(row, name)) for name in ANSWER_HISTORY},
+            "question": row.question.key,
+            "answered_by": user(row.answered_by),
+        },
+    )
+
+    def exported_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+        previous = snapshot.get("previous_assessment")
+        return {**snapshot, "previous_assessment": uuid_of.get(previous, previous)}
+
     def assessment_document(assessment: Assessment) -> dict[str, Any]:
         result = results.get(assessment.pk)
         return {
+            "uuid": str(assessment.uuid),
             "title": assessment.title,
             "questionnaire": assessment.version.questionnaire.slug,
             "version": assessment.version.number,
@@ -122,15 +173,18 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
                 "level_key": result.level_key,
                 "level_name": result.level_name,
                 "computed_at": _iso(result.computed_at),
-                "snapshot": result.snapshot,
+                "snapshot": exported_snapshot(result.snapshot),
                 "scores": [[s.axis, s.key, _text(s.percent)] for s in scores.get(result.pk, [])],
             },
+            "history": assessment_history.get(assessment.pk, []),
+            "answer_history": answer_history.get(assessment.pk, []),
         }
 
     memberships = organisation.memberships.select_related("user").order_by("user__username")
     return {
         "format": FORMAT,
         "organisation": {
+            "uuid": str(organisation.uuid),
             "slug": organisation.slug,
             "name": organisation.name,
             "created_at": _iso(organisation.created_at),
@@ -155,20 +209,47 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
                 "expiry_date": _iso(key.expiry_date),
                 "revoked": key.revoked,
                 "last_used_at": _iso(key.last_used_at),
+                "created_by": user(key.created_by),
             }
-            for key in organisation.api_keys.order_by("prefix")
+            for key in organisation.api_keys.select_related("created_by").order_by("prefix")
         ],
         "catalogue": catalogue,
         "questionnaires": [
             selectors.questionnaire_document(selectors.version_tree(version), version)
             for version in versions
         ],
+        "published_at": [[v.questionnaire.slug, v.number, _iso(v.published_at)] for v in versions],
         "assessments": [assessment_document(a) for a in assessments],
     }
 
 
 def _when(value: str | None) -> Any:
     return None if value is None else parse_datetime(value)
+
+
+def _value(value: Any) -> Any:
+    """A historical field's value as JSON: moments and decimals as text."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _history(rows: Any, owner: Any, fields: Any) -> dict[int, list[dict[str, Any]]]:
+    """Historical rows by the assessment they belong to, oldest first."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows.order_by("history_date", "history_id"):
+        found.setdefault(owner(row), []).append(
+            {
+                "history_date": row.history_date.isoformat(),
+                "history_type": row.history_type,
+                "history_change_reason": row.history_change_reason,
+                "history_user": None if row.history_user is None else row.history_user.username,
+                **fields(row),
+            }
+        )
+    return found
 
 
 @transaction.atomic
@@ -179,18 +260,35 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
     slug = document["organisation"]["slug"]
     if Organisation.objects.filter(slug=slug).exists():
         raise PortabilityError(f"organisation: '{slug}' already exists here")
+    if Organisation.objects.filter(uuid=document["organisation"]["uuid"]).exists():
+        raise PortabilityError("organisation: this organisation already exists here (its uuid)")
+    if Assessment.objects.filter(uuid__in=[a["uuid"] for a in document["assessments"]]).exists():
+        raise PortabilityError("assessments: some of these assessments already exist here")
 
     for obj in serializers.deserialize(
         "python", document["catalogue"], handle_forward_references=True
     ):
         obj.save()
+    published = {(slug, number): _when(moment) for slug, number, moment in document["published_at"]}
     versions: dict[tuple[str, int], QuestionnaireVersion] = {}
     for questionnaire in document["questionnaires"]:
+        wanted = (questionnaire["slug"], questionnaire["version"])
+        exists = QuestionnaireVersion.objects.filter(
+            questionnaire__slug=wanted[0], number=wanted[1]
+        ).exists()
+        draft = questionnaire.get("status") == QuestionnaireVersion.Status.PUBLISHED and not exists
         try:
-            outcome = services.questionnaire_import(document=questionnaire)
+            # A new version is published with its original moment (a published one is frozen).
+            version = services.questionnaire_import(
+                document={**questionnaire, "status": "draft"} if draft else questionnaire
+            ).version
+            if draft:
+                version = services.questionnaire_publish(
+                    version=version, published_at=published[wanted]
+                )
         except questionnaire_format.FormatError as exc:
             raise PortabilityError("; ".join(exc.errors)) from None
-        versions[(questionnaire["slug"], questionnaire["version"])] = outcome.version
+        versions[wanted] = version
 
     user_model = get_user_model()
     users = {}
@@ -215,7 +313,11 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
             users[name] = (user, None)
         return users[name][0]
 
-    organisation = Organisation.objects.create(slug=slug, name=document["organisation"]["name"])
+    organisation = Organisation.objects.create(
+        uuid=UUID(document["organisation"]["uuid"]),
+        slug=slug,
+        name=document["organisation"]["name"],
+    )
     Organisation.objects.filter(pk=organisation.pk).update(
         created_at=_when(document["organisation"]["created_at"])
     )
@@ -237,16 +339,19 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
             last_used_at=_when(key["last_used_at"]),
             organisation=organisation,
             scope=OrganisationAPIKey.Scope.ORGANISATION,
+            created_by=user_named(key["created_by"]),
         )
         OrganisationAPIKey.objects.filter(prefix=key["prefix"]).update(
             created=_when(key["created"])
         )
 
     made: list[Assessment] = []
+    answer_ids: dict[tuple[int, str], int] = {}
     for data in document["assessments"]:
         version = versions[(data["questionnaire"], data["version"])]
         questions = {q.key: q for q in version.questions.all()}
         assessment = Assessment.objects.create(
+            uuid=UUID(data["uuid"]),
             organisation=organisation,
             version=version,
             title=data["title"],
@@ -270,25 +375,94 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
                 answered_by=user_named(answer["answered_by"]),
             )
             Answer.objects.filter(pk=row.pk).update(updated_at=_when(answer["updated_at"]))
+            answer_ids[(assessment.pk, answer["question"])] = row.pk
+        made.append(assessment)
+
+    # Results once every assessment has its new id: a snapshot names its previous assessment.
+    new_id = {str(a.uuid): a.pk for a in made}
+    for assessment, data in zip(made, document["assessments"], strict=True):
         stored = data["result"]
-        if stored is not None:
-            result = Result.objects.create(
-                assessment=assessment,
-                engine_version=stored["engine_version"],
-                overall=stored["overall"],
-                overall_percent=stored["overall_percent"],
-                level_key=stored["level_key"],
-                level_name=stored["level_name"],
-                snapshot=stored["snapshot"],
-                computed_at=_when(stored["computed_at"]),
-            )
-            ResultScore.objects.bulk_create(
-                ResultScore(result=result, axis=axis, key=key, percent=percent)
-                for axis, key, percent in stored["scores"]
-            )
-        # Timestamps last: saving rows above would otherwise stamp them with "now".
+        if stored is None:
+            continue
+        snapshot = dict(stored["snapshot"])
+        previous = snapshot.get("previous_assessment")
+        snapshot["previous_assessment"] = new_id.get(previous, previous)
+        result = Result.objects.create(
+            assessment=assessment,
+            engine_version=stored["engine_version"],
+            overall=stored["overall"],
+            overall_percent=stored["overall_percent"],
+            level_key=stored["level_key"],
+            level_name=stored["level_name"],
+            snapshot=snapshot,
+            computed_at=_when(stored["computed_at"]),
+        )
+        ResultScore.objects.bulk_create(
+            ResultScore(result=result, axis=axis, key=key, percent=percent)
+            for axis, key, percent in stored["scores"]
+        )
+    _import_history(made, document["assessments"], versions, answer_ids, user_named)
+
+    # Timestamps last: saving rows above would otherwise stamp them with "now".
+    for assessment, data in zip(made, document["assessments"], strict=True):
         Assessment.objects.filter(pk=assessment.pk).update(
             created_at=_when(data["created_at"]), updated_at=_when(data["updated_at"])
         )
-        made.append(assessment)
     return organisation
+
+
+def _import_history(
+    made: list[Assessment],
+    documents: list[dict[str, Any]],
+    versions: dict[tuple[str, int], QuestionnaireVersion],
+    answer_ids: dict[tuple[int, str], int],
+    user_named: Any,
+) -> None:
+    """The exported audit trail in place of the rows this import's own saves recorded."""
+    historical_assessment, historical_answer = Assessment.history.model, Answer.history.model
+    historical_assessment.objects.filter(id__in=[a.pk for a in made]).delete()
+    historical_answer.objects.filter(id__in=answer_ids.values()).delete()
+    by_uuid = {str(a.uuid): a for a in made}
+    assessment_rows, answer_rows = [], []
+
+    def common(row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "history_date": _when(row["history_date"]),
+            "history_type": row["history_type"],
+            "history_change_reason": row["history_change_reason"],
+            "history_user": user_named(row["history_user"]),
+        }
+
+    for assessment, data in zip(made, documents, strict=True):
+        questions = {q.key: q.pk for q in assessment.version.questions.all()}
+        for row in data["history"]:
+            copied = by_uuid.get(row["copied_from"]) if row["copied_from"] else None
+            assessment_rows.append(
+                historical_assessment(
+                    **common(row),
+                    **{name: row[name] for name in ASSESSMENT_HISTORY if name not in MOMENTS},
+                    **{name: _when(row[name]) for name in MOMENTS},
+                    id=assessment.pk,
+                    uuid=assessment.uuid,
+                    organisation_id=assessment.organisation_id,
+                    version_id=versions[(row["questionnaire"], row["version"])].pk,
+                    copied_from_id=None if copied is None else copied.pk,
+                    created_by=user_named(row["created_by"]),
+                    submitted_by=user_named(row["submitted_by"]),
+                )
+            )
+        for row in data["answer_history"]:
+            answer_rows.append(
+                historical_answer(
+                    **common(row),
+                    **{name: row[name] for name in ANSWER_HISTORY if name not in CONVERTED},
+                    number=None if row["number"] is None else Decimal(row["number"]),
+                    updated_at=_when(row["updated_at"]),
+                    id=answer_ids.get((assessment.pk, row["question"]), 0),
+                    assessment_id=assessment.pk,
+                    question_id=questions[row["question"]],
+                    answered_by=user_named(row["answered_by"]),
+                )
+            )
+    historical_assessment.objects.bulk_create(assessment_rows)
+    historical_answer.objects.bulk_create(answer_rows)

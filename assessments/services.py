@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -232,8 +233,13 @@ def _create_tree(version: QuestionnaireVersion, document: Mapping[str, Any]) -> 
 
 
 @transaction.atomic
-def questionnaire_publish(*, version: QuestionnaireVersion) -> QuestionnaireVersion:
-    """Freeze a draft after checking that its rules can be scored."""
+def questionnaire_publish(
+    *, version: QuestionnaireVersion, published_at: datetime | None = None
+) -> QuestionnaireVersion:
+    """Freeze a draft after checking that its rules can be scored.
+
+    `published_at` keeps the original moment when an organisation's export is imported.
+    """
     version = QuestionnaireVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
         raise Conflict(f"Version {version.number} is already published.", code="published")
@@ -241,7 +247,7 @@ def questionnaire_publish(*, version: QuestionnaireVersion) -> QuestionnaireVers
     if problems:
         raise ValidationError({"questions": problems})
     version.status = QuestionnaireVersion.Status.PUBLISHED
-    version.published_at = timezone.now()
+    version.published_at = published_at or timezone.now()
     version.save(update_fields=["status", "published_at"])
     return version
 

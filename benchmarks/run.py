@@ -317,7 +317,7 @@ def build_world(args: argparse.Namespace) -> World:
 
     from assessments import feed, selectors, services
     from assessments.management.commands.ensure_demo_assessment import sample_answer
-    from assessments.models import Assessment, Questionnaire
+    from assessments.models import Assessment, FeedChange, Questionnaire
     from benchmarks import workload
     from catalog.models import Hindrance, Practice
 
@@ -388,12 +388,8 @@ def build_world(args: argparse.Namespace) -> World:
     world.patch_draft = prefilled_draft(world, "PATCH benchmark")
     # A cursor taken after 90% of the rows (9,000 of 10,000): the feed's keyset must seek, not scan.
     world.deep_after = int(args.results * 0.9)
-    row = (
-        Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
-        .order_by("updated_at", "id")
-        .values("updated_at", "id")[world.deep_after - 1]
-    )
-    world.deep_cursor = feed.encode_cursor(row["updated_at"], row["id"])
+    row = FeedChange.objects.order_by("xid", "id").values("xid", "id")[world.deep_after - 1]
+    world.deep_cursor = feed.encode_cursor(row["xid"], row["id"])
     return world
 
 
@@ -401,7 +397,7 @@ def analyze() -> None:
     """Planner statistics after the bulk load, as autovacuum would gather them (PostgreSQL).
 
     Without them PostgreSQL plans the feed for a near-empty table (sorting every row instead
-    of walking the (updated_at, id) index) until autovacuum catches up.
+    of walking the change log's (xid, id) index) until autovacuum catches up.
     """
     from django.db import connection
 

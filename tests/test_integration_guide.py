@@ -86,7 +86,7 @@ def test_the_guide_documents_the_feed_as_it_is() -> None:
     assert re.search(r"goes from 1 to 1000\s+\(default 100\)", text)
 
 
-def stored(db_path: Path) -> dict[int, dict[str, Any]]:
+def stored(db_path: Path) -> dict[str, dict[str, Any]]:
     with sqlite3.connect(db_path) as db:
         return {pk: json.loads(row) for pk, row in db.execute("SELECT assessment, row FROM scores")}
 
@@ -163,7 +163,7 @@ def test_every_example_in_the_guide_runs(live_server: Any, flushable: None, tmp_
     assert (tmp_path / "cursor.txt").read_text().strip()
     full_python = "First full sync with Python"
     assert guide.run(full_python, **small) == "rows synced: 3 (cursor saved)\n"
-    assert sorted(stored(db_path)) == [a.pk for a in made]
+    assert sorted(stored(db_path)) == sorted(str(a.uuid) for a in made)
 
     # 4. Incremental sync: nothing new, then a 304, then a new result, then a renamed one.
     incremental_curl = "Incremental sync with curl"
@@ -173,14 +173,14 @@ def test_every_example_in_the_guide_runs(live_server: Any, flushable: None, tmp_
     assert guide.run(incremental, **small) == "rows new or changed: 0 (304 Not Modified)\n"
     made.append(submit(acme, owner, version, "r3", "fully"))
     assert guide.run(incremental, **small) == "rows new or changed: 1\n"
-    assert sorted(stored(db_path)) == [a.pk for a in made]
+    assert sorted(stored(db_path)) == sorted(str(a.uuid) for a in made)
     api, detail = client_for(owner), f"/api/v1/assessments/{made[0].pk}/"
     etag = api.get(detail)["ETag"]
     renamed = api.patch(detail, {"title": "r0 bis"}, HTTP_IF_MATCH=etag)
     assert renamed.status_code == 200, renamed.content
     assert guide.run(incremental, **small) == "rows new or changed: 1\n"
     rows = stored(db_path)
-    assert len(rows) == 4 and rows[made[0].pk]["title"] == "r0 bis"  # upserted, not appended
+    assert len(rows) == 4 and rows[str(made[0].uuid)]["title"] == "r0 bis"  # upserted, not appended
     assert guide.run(incremental_curl) == "rows new or changed: 2\n304\n"
 
     # 5. Exports and filters.
@@ -189,14 +189,14 @@ def test_every_example_in_the_guide_runs(live_server: Any, flushable: None, tmp_
     by_param = (tmp_path / "scores.csv").read_text()
     assert by_param == (tmp_path / "scores-accept.csv").read_text()
     table = list(csv.DictReader(io.StringIO(by_param)))
-    assert [int(row["assessment"]) for row in table] == [
-        made[1].pk,
-        made[2].pk,
-        made[3].pk,
-        made[0].pk,  # renamed last: the export is in (updated_at, assessment) order too
+    assert [row["assessment"] for row in table] == [
+        str(made[1].uuid),
+        str(made[2].uuid),
+        str(made[3].uuid),
+        str(made[0].uuid),  # renamed last: the export is in commit order too
     ]
     jsonl = [json.loads(line) for line in (tmp_path / "scores.jsonl").read_text().splitlines()]
-    assert [row["assessment"] for row in jsonl] == [int(row["assessment"]) for row in table]
+    assert [row["assessment"] for row in jsonl] == [row["assessment"] for row in table]
     assert guide.run("Export as CSV with Python") == (f"{header}\nrows: 4\n")
 
     # r0 was submitted before 2026 (as far as the filters can tell).

@@ -284,7 +284,7 @@ ETAG_OF_GET = "(the ETag of a GET)"
 
 
 def cursor_of(moment: str, pk: int) -> str:
-    """A scores feed cursor, encoded the way assessments.feed.encode_cursor does."""
+    """A hand-built, unsigned cursor (the encoding of earlier releases): the feed refuses it."""
     return base64.urlsafe_b64encode(json.dumps([moment, pk]).encode()).decode().rstrip("=")
 
 

@@ -59,13 +59,19 @@ class JSONLinesRenderer(StreamOnlyRenderer):
 
 
 class ScoreRowSerializer(serializers.Serializer):
-    assessment = serializers.IntegerField(help_text="Assessment id: upsert by it.")
-    organisation = serializers.CharField(help_text="Organisation slug.")
+    assessment = serializers.UUIDField(
+        help_text="The assessment's stable identifier (never changes): upsert by it."
+    )
+    organisation = serializers.CharField(help_text="Organisation slug (can be changed).")
+    organisation_uuid = serializers.UUIDField(
+        help_text="The organisation's stable identifier (never changes)."
+    )
+    organisation_name = serializers.CharField()
     questionnaire = serializers.CharField(help_text="Questionnaire slug.")
     version = serializers.IntegerField(help_text="Questionnaire version number.")
     title = serializers.CharField()
     submitted_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField(help_text="Changes whenever the row changes.")
+    updated_at = serializers.DateTimeField(help_text="When the row last changed.")
     overall = serializers.CharField(allow_null=True, help_text="Overall score (decimal).")
     overall_percent = serializers.CharField(allow_null=True, help_text="0-100 (decimal).")
     level = serializers.CharField(allow_null=True, help_text="Key of the level reached.")
@@ -133,8 +139,10 @@ class ScoresFilter(filters.FilterSet):
 
 
 EXAMPLE_ROW = {
-    "assessment": 42,
+    "assessment": "6f1c2a9e-3b4d-4c5e-8f70-1a2b3c4d5e6f",
     "organisation": "acme",
+    "organisation_uuid": "0b8e7d6c-5a4f-4e3d-9c2b-1a0f9e8d7c6b",
+    "organisation_name": "Acme",
     "questionnaire": "devops-maturity",
     "version": 1,
     "title": "Q4 review",
@@ -203,10 +211,14 @@ class ScoresView(GenericAPIView):
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         wanted = request.query_params.get("format")
-        known = {renderer.format for renderer in self.get_renderers()}
+        renderers = {renderer.format: renderer for renderer in self.get_renderers()}
         # force=True is DRF rendering an error response: answer it in JSON, don't refuse again.
-        if wanted is not None and wanted not in known and not force:
+        if wanted is not None and wanted not in renderers and not force:
             raise exceptions.ValidationError({"format": ["One of: json, csv, jsonl."]})
+        if wanted is not None and not force:
+            # An explicit `format` wins over Accept (`?format=csv` from a JSON client is CSV).
+            renderer = renderers[wanted]
+            return renderer, renderer.media_type
         return super().perform_content_negotiation(request, force)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
@@ -240,12 +252,14 @@ class ScoresView(GenericAPIView):
         tags=["scores"],
         summary="The scores feed (incremental sync, CSV and JSON Lines export)",
         description=(
-            "Rows are ordered by (`updated_at`, `assessment`). Page with `cursor`: store the "
-            "`next_cursor` of the last page and pass it next time to get only rows that are new "
-            "or changed since. Delivery is at least once: upsert by `assessment`. Send "
+            "Rows come in the order their changes were committed. Page with `cursor`: store "
+            "the `next_cursor` of the last page and pass it next time to get only rows that are "
+            "new or changed since; no change is ever skipped. Delivery is at least once: "
+            "upsert by `assessment` (a UUID). A cursor is signed: an edited one is a 400. Send "
             "`If-None-Match` with the ETag of the previous answer to get a 304 when nothing "
             "changed. With `format=csv` (or `Accept: text/csv`) or `format=jsonl` the whole "
-            "filtered set after `cursor` is streamed instead of a page; CSV columns: "
+            "filtered set after `cursor` is streamed instead of a page, each row once, as the "
+            "feed stood when the export started; `format` wins over `Accept`. CSV columns: "
             + ", ".join(feed.CSV_COLUMNS)
             + ". Authenticate with `Authorization: Api-Key <key>` or a user token."
         ),
@@ -258,6 +272,14 @@ class ScoresView(GenericAPIView):
             ),
             OpenApiParameter(
                 "format", str, enum=["json", "csv", "jsonl"], description="Default json."
+            ),
+            OpenApiParameter(
+                "Next-Cursor",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="Exports only: the cursor for the next incremental sync. Rows "
+                "changed while the export streams come with that sync.",
             ),
         ],
         filters=True,
@@ -274,8 +296,8 @@ class ScoresView(GenericAPIView):
                     OpenApiExample(
                         "A page",
                         value={
-                            "next": "http://127.0.0.1:8000/api/v1/scores/?cursor=WyIyMDI2",
-                            "next_cursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwKzAwOjAwIiwgNDJd",
+                            "next": "http://127.0.0.1:8000/api/v1/scores/?cursor=WzAsNDJd%3A1t",
+                            "next_cursor": "WzAsNDJd:1tZq3xV8mKp0aQ4bN7cR2dE5fG6hJ9kLmNoPqRsTuVw",
                             "results": [EXAMPLE_ROW],
                         },
                     )
@@ -297,9 +319,12 @@ class ScoresView(GenericAPIView):
                 )
             lines = feed.csv_lines if fmt == "csv" else feed.json_lines
             content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/jsonl"
+            resume = feed.resume_cursor(queryset.db, cursor)
             rows = feed.iterate(queryset, start=cursor)
             response = StreamingHttpResponse(lines(rows), content_type=content_type)
             response["Content-Disposition"] = f'attachment; filename="scores.{fmt}"'
+            if resume is not None:
+                response["Next-Cursor"] = resume
             return response
         size = self._page_size()
         records, more = feed.page(queryset, cursor, size)
@@ -315,6 +340,6 @@ class ScoresView(GenericAPIView):
             results = [record.as_dict() for record in records]
             response = Response({"next": next_url, "next_cursor": next_cursor, "results": results})
         if records:
-            # Rows come in updated_at order: the last one is the newest.
-            response["Last-Modified"] = http_date(records[-1].updated_at().timestamp())
+            newest = max(record.updated_at() for record in records)
+            response["Last-Modified"] = http_date(newest.timestamp())
         return response

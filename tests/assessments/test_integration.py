@@ -18,6 +18,10 @@ from tests.assessments.conftest import answer_all, client_for, member, patch_ass
 pytestmark = pytest.mark.django_db
 
 
+def uid(assessment: Assessment) -> str:
+    return str(assessment.uuid)
+
+
 def key_client(secret: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
@@ -149,7 +153,7 @@ def test_a_key_can_neither_write_nor_read_anything_but_scores(
     assert admin.status_code == 302 and "/admin/login/" in admin["Location"]
 
 
-def rows(response: Any) -> list[tuple[int, str]]:
+def rows(response: Any) -> list[tuple[str, str]]:
     assert response.status_code == 200, response.content
     return [(row["assessment"], row["title"]) for row in response.json()["results"]]
 
@@ -165,9 +169,9 @@ def test_an_internal_system_syncs_fully_then_incrementally(
 
     # Full sync, two rows a page.
     page1 = api.get("/api/v1/scores/?page_size=2")
-    assert rows(page1) == [(first[0].pk, "r0"), (first[1].pk, "r1")]
+    assert rows(page1) == [(uid(first[0]), "r0"), (uid(first[1]), "r1")]
     page2 = api.get(page1.json()["next"])
-    assert rows(page2) == [(first[2].pk, "r2")]
+    assert rows(page2) == [(uid(first[2]), "r2")]
     assert page2.json()["next"] is None
     stored_cursor = page2.json()["next_cursor"]
 
@@ -180,7 +184,7 @@ def test_an_internal_system_syncs_fully_then_incrementally(
     patch_assessment(client_for(owner), first[0].pk, {"title": "r0 renamed"})
     new = submit(organisation, owner, rubric, "r3")
     changed = api.get(f"/api/v1/scores/?cursor={stored_cursor}")
-    assert rows(changed) == [(first[0].pk, "r0 renamed"), (new.pk, "r3")]
+    assert rows(changed) == [(uid(first[0]), "r0 renamed"), (uid(new), "r3")]
 
 
 def test_rows_arriving_between_page_fetches_are_neither_missed_nor_repeated(
@@ -195,7 +199,7 @@ def test_rows_arriving_between_page_fetches_are_neither_missed_nor_repeated(
     while response.json()["next"]:
         response = api.get(response.json()["next"])
         seen += rows(response)
-    assert [pk for pk, _ in seen] == [a.pk for a in made]
+    assert [key for key, _ in seen] == [uid(a) for a in made]
 
 
 def test_an_all_organisations_key_sees_every_organisation(
@@ -221,7 +225,9 @@ def test_an_organisation_key_filtering_on_another_organisation_gets_nothing(
 
 def test_a_row_is_flat_and_complete(submitted: Any, owner: User) -> None:
     row = client_for(owner).get("/api/v1/scores/").json()["results"][0]
-    assert row["assessment"] == submitted.pk
+    assert row["assessment"] == uid(submitted)
+    assert row["organisation_uuid"] == str(submitted.organisation.uuid)
+    assert row["organisation_name"] == "Acme"
     assert (row["organisation"], row["questionnaire"], row["version"]) == (
         "acme",
         "rubric-example",
@@ -276,7 +282,7 @@ def test_csv_and_json_lines_exports_match_the_json_feed(
     by_param = streamed(api.get("/api/v1/scores/?format=csv"))
     assert by_accept == by_param
     table = list(csv.DictReader(io.StringIO(by_param)))
-    assert [int(r["assessment"]) for r in table] == [r["assessment"] for r in json_rows]
+    assert [r["assessment"] for r in table] == [r["assessment"] for r in json_rows]
     for flat, row in zip(table, json_rows, strict=True):
         assert flat["overall"] == row["overall"]
         assert flat["discipline_devops"] == (row["disciplines"]["devops"] or "")
@@ -375,5 +381,5 @@ def test_renaming_an_organisation_sends_its_rows_again(
     organisation.save()
     rows_again = api.get(f"/api/v1/scores/?cursor={cursor}").json()["results"]
     assert [(row["assessment"], row["organisation"]) for row in rows_again] == [
-        (submitted.pk, "acme-corp")
+        (uid(submitted), "acme-corp")
     ]

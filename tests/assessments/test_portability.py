@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from assessments import services
-from assessments.models import Organisation
+from assessments.models import Answer, Assessment, Organisation, QuestionnaireVersion
 from tests.assessments.conftest import SEED_DIR, answer_all, import_file, patch_assessment
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,84 @@ def test_an_organisation_round_trips_through_an_empty_database(
     assert {m["role"] for m in original["members"]} == {"owner", "editor", "viewer"}
     # keys travel as hashes only: the secret never leaves the machine that showed it once
     assert "hashed_key" in original["api_keys"][0] and "key" not in original["api_keys"][0]
+
+
+def fingerprint(slug: str) -> dict[str, Any]:
+    """What an organisation's results look like from outside, keyed by stable identifiers:
+    report and radar bytes, result snapshots (the previous assessment named by its UUID),
+    audit trail sizes, authors and original moments."""
+    from assessments import report
+
+    organisation = Organisation.objects.get(slug=slug)
+    uuids = {a.pk: str(a.uuid) for a in organisation.assessments.all()}
+    found: dict[str, Any] = {"uuid": str(organisation.uuid)}
+    for a in organisation.assessments.select_related("result").order_by("created_at"):
+        row = {
+            "created_at": a.created_at.isoformat(),
+            "history": list(
+                Assessment.history.filter(id=a.pk)
+                .order_by("history_date")
+                .values_list("history_date", "history_type", "title", "history_user__username")
+            ),
+            "answer_history": Answer.history.filter(assessment_id=a.pk).count(),
+        }
+        if a.is_submitted:
+            snapshot = dict(a.result.snapshot)
+            snapshot["previous_assessment"] = uuids.get(snapshot["previous_assessment"])
+            row |= {
+                "report": report.render_report(a),
+                "radar": report.render_radar(a),
+                "snapshot": snapshot,
+            }
+        found[str(a.uuid)] = row
+    found["keys"] = sorted(
+        (k.prefix, k.created.isoformat(), k.created_by.username if k.created_by else None)
+        for k in organisation.api_keys.all()
+    )
+    found["published_at"] = sorted(
+        (v.questionnaire.slug, v.number, v.published_at.isoformat())
+        for v in QuestionnaireVersion.objects.filter(assessments__organisation=organisation)
+        .distinct()
+        .select_related("questionnaire")
+    )
+    return json.loads(json.dumps(found, default=str))
+
+
+def test_imported_results_render_the_same_reports_and_keep_history_authors_and_moments(
+    rich_organisation: Organisation, rubric: Any, owner: User, tmp_path: Path
+) -> None:
+    from tests.assessments.conftest import client_for
+
+    # Another organisation first, so the ids in the empty database differ from these.
+    globex = Organisation.objects.create(slug="globex", name="Globex")
+    services.assessment_create(organisation=globex, version=rubric, user=owner)
+    second = services.assessment_create(
+        organisation=rich_organisation, version=rubric, user=owner, title="Second"
+    )
+    answer_all(second, owner, "fully")
+    second = services.assessment_submit(assessment=second, user=owner)
+    patch_assessment(client_for(owner), second.pk, {"title": "Second, retitled"})
+    before = fingerprint("acme")
+    previous = before[str(second.uuid)]["snapshot"]["previous_assessment"]
+    assert previous is not None and previous != str(second.uuid)
+    assert "Previous" in before[str(second.uuid)]["radar"]
+    assert (
+        len(before[str(second.uuid)]["history"]) >= 3
+    )  # created, answered..., submitted, retitled
+    assert before["keys"][0][2] == "olivia"
+
+    exported = tmp_path / "acme.json"
+    call_command("export_organisation", "acme", "--output", str(exported))
+    database = tmp_path / "empty.sqlite3"
+    for args in (("migrate", "--noinput"), ("import_organisation", str(exported))):
+        done = manage(database, *args)
+        assert done.returncode == 0, done.stderr
+    read = "import json; from tests.assessments.test_portability import fingerprint; "
+    after = manage(
+        database, "shell", "--no-imports", "-c", read + "print(json.dumps(fingerprint('acme')))"
+    )
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout) == before
 
 
 def test_importing_over_an_existing_organisation_is_refused_and_changes_nothing(

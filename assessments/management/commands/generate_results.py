@@ -18,6 +18,7 @@ from assessments.models import (
     Questionnaire,
     Result,
     ResultScore,
+    record_feed_changes,
 )
 
 VARIANTS = 64
@@ -113,6 +114,8 @@ class Command(BaseCommand):
                 for result, pick in zip(stored, picks, strict=True)
                 for (axis, key), percent in services.result_figures(pick[4]).items()
             )
+            # bulk_create skips save(): log the new feed rows as save() would.
+            record_feed_changes(Assessment.objects.filter(pk__in=[a.pk for a in assessments]))
             if opts["with_answers"]:
                 Answer.objects.bulk_create(
                     Answer(
