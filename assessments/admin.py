@@ -490,6 +490,7 @@ class QuestionAdmin(AuditedAdmin):
                     "help_text",
                     ("position", "weight"),
                     ("required", "allow_not_applicable"),
+                    "none_option",
                 ]
             },
         ),

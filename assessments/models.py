@@ -275,6 +275,12 @@ class Question(VersionPart):
     position = models.PositiveIntegerField(default=0)
     required = models.BooleanField(default=True)
     allow_not_applicable = models.BooleanField(default=False)
+    none_option = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='Multiple choice only: label of the answer "none of these" (choice key "none", '
+        "scores 0). Leave blank to not offer it.",
+    )
     min_value = models.DecimalField(**DECIMAL, null=True, blank=True)
     max_value = models.DecimalField(**DECIMAL, null=True, blank=True)
     linear_from_value = models.DecimalField(**DECIMAL, null=True, blank=True)

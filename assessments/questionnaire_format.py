@@ -132,6 +132,7 @@ def _question(data: Mapping[str, Any]) -> scoring.Question:
         if linear
         else None,
         allow_not_applicable=bool(data.get("allow_not_applicable", False)),
+        none_option=str(data.get("none_option", "")),
         required=bool(data.get("required", True)),
         level_gate=data.get("level_gate"),
         pass_score=to_decimal(data.get("pass_score")),

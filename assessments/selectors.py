@@ -197,6 +197,7 @@ def _engine_question(tree: VersionTree, question: Question) -> scoring.Question:
         ),
         linear=linear,
         allow_not_applicable=question.allow_not_applicable,
+        none_option=question.none_option,
         required=question.required,
         level_gate=tree.level_key(question),
         pass_score=question.pass_score,
@@ -248,6 +249,7 @@ def _question_document(tree: VersionTree, question: Question) -> dict[str, Any]:
         "weight": number(question.weight),
         "required": question.required,
         "allow_not_applicable": question.allow_not_applicable,
+        "none_option": question.none_option,
         "min": number(question.min_value),
         "max": number(question.max_value),
     }

@@ -183,6 +183,7 @@ def _create_tree(version: QuestionnaireVersion, document: Mapping[str, Any]) -> 
             position=position,
             required=data.get("required", True),
             allow_not_applicable=data.get("allow_not_applicable", False),
+            none_option=data.get("none_option", ""),
             min_value=_d(data.get("min")),
             max_value=_d(data.get("max")),
             linear_from_value=_d(linear.get("from_value")),

@@ -184,7 +184,8 @@ class AnswerInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=80),
         max_length=MAX_CHOICES_PER_ANSWER,
         required=False,
-        help_text="Choice keys (one for single choice and yes/no; yes/no keys are yes, no).",
+        help_text="Choice keys (one for single choice and yes/no; yes/no keys are yes, no). "
+        '["none"] answers "none of these" where the question has a none_option.',
     )
     number = serializers.DecimalField(
         max_digits=14,
