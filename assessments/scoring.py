@@ -1212,7 +1212,10 @@ def _nodes(plan: _Plan, state: _State) -> dict[str, NodeScore]:
     return nodes
 
 
-def _breakdowns(plan: _Plan, state: _State) -> dict[str, dict[str, AxisScore]]:
+def _tag_tallies(
+    plan: _Plan, state: _State
+) -> dict[str, dict[str, tuple[_Pair | None, int, int, int]]]:
+    """Per axis and tag: the exact percent, answered, applicable and total question counts."""
     scores, answered = state.scores, state.answered
     # Each applicable question's weight * score / maximum, computed once for every tag it has.
     ratios: list[_Pair | None] = [None] * len(scores)
@@ -1221,9 +1224,9 @@ def _breakdowns(plan: _Plan, state: _State) -> dict[str, dict[str, AxisScore]]:
         if value is not None:
             factor = question.ratio_factor
             ratios[question.index] = (value[0] * factor[0], value[1] * factor[1])
-    breakdowns: dict[str, dict[str, AxisScore]] = {}
+    tallies: dict[str, dict[str, tuple[_Pair | None, int, int, int]]] = {}
     for axis, tags in plan.tagged.items():
-        tallies: dict[str, AxisScore] = {}
+        by_tag: dict[str, tuple[_Pair | None, int, int, int]] = {}
         for tag, group in tags.items():
             sums: dict[int, int] = {}
             done = counted = 0
@@ -1244,15 +1247,25 @@ def _breakdowns(plan: _Plan, state: _State) -> dict[str, dict[str, AxisScore]]:
                     )
                 total = _divide(_total(sums), weight)
                 percent = _reduced(total[0] * 100, total[1])
-            tallies[tag] = AxisScore(
+            by_tag[tag] = (percent, done, counted, len(group.indexes))
+        tallies[axis] = by_tag
+    return tallies
+
+
+def _breakdowns(plan: _Plan, state: _State) -> dict[str, dict[str, AxisScore]]:
+    return {
+        axis: {
+            tag: AxisScore(
                 tag=tag,
                 percent=_quantized(percent),
                 answered=done,
                 applicable=counted,
-                total=len(group.indexes),
+                total=total,
             )
-        breakdowns[axis] = tallies
-    return breakdowns
+            for tag, (percent, done, counted, total) in tags.items()
+        }
+        for axis, tags in _tag_tallies(plan, state).items()
+    }
 
 
 def _total_weight(weights: Iterable[_Pair]) -> _Pair:
@@ -1286,6 +1299,39 @@ def score(model: Model, answers: Mapping[str, Answer], *, detail: bool = True) -
         failed_gates=brief.failed_gates,
         nodes=_nodes(plan, state),
         breakdowns=_breakdowns(plan, state),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ExactPercents:
+    """A result's percentages before rounding: per node key (None: excluded) and per tag, and
+    the overall maximum score."""
+
+    overall_max: Fraction | None
+    nodes: dict[str, Fraction | None]
+    breakdowns: dict[str, dict[str, Fraction | None]]
+
+
+def exact_percents(model: Model, answers: Mapping[str, Answer]) -> ExactPercents:
+    """The percentages `score()` reports, exactly (for figures derived from them, such as the
+    distance to a target, which must not inherit the rounding to 4 places)."""
+    plan = _plan(model)
+    _checked(plan, answers)
+    state = _evaluate(plan, answers)
+
+    def fraction(pair: _Pair | None) -> Fraction | None:
+        return None if pair is None else Fraction(*pair)
+
+    return ExactPercents(
+        overall_max=fraction(state.maxima[0]),
+        nodes={
+            key: fraction(_percent_pair(state.scores[index], state.maxima[index]))
+            for index, key in enumerate(plan.keys)
+        },
+        breakdowns={
+            axis: {tag: fraction(tally[0]) for tag, tally in tags.items()}
+            for axis, tags in _tag_tallies(plan, state).items()
+        },
     )
 
 

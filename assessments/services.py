@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -571,21 +572,57 @@ def result_figures(snapshot: Mapping[str, Any]) -> dict[tuple[str, str], Decimal
 
 
 def _target_nodes(
-    targets: Mapping[str, Any], tree: selectors.VersionTree, overall_max: Decimal | None
-) -> dict[tuple[str, str], Decimal]:
-    """An assessment's targets as percentages per node; a level becomes its share of the max."""
-    nodes: dict[tuple[str, str], Decimal] = {}
-    level_key = targets.get("level")
-    if level_key and overall_max:
-        level = next((lvl for lvl in tree.levels if lvl.key == level_key), None)
-        if level is not None and level.min_score is not None:
-            percent = Decimal(level.min_score) / overall_max * 100
-            nodes[("overall", "overall")] = percent.quantize(Decimal("0.0001"))
+    targets: Mapping[str, Any], tree: selectors.VersionTree, overall_max: Fraction | None
+) -> dict[tuple[str, str], Fraction | Decimal]:
+    """An assessment's targets as percentages per node; a level becomes its exact share of the
+    overall maximum (which "not applicable" answers may lower)."""
+    nodes: dict[tuple[str, str], Fraction | Decimal] = {}
+    level = _target_level(targets, tree)
+    if level is not None and level.min_score is not None and overall_max:
+        nodes[("overall", "overall")] = Fraction(level.min_score) / overall_max * 100
     for key, percent in targets.get("sections", {}).items():
         nodes[("section", key)] = Decimal(str(percent))
     for slug, percent in targets.get("disciplines", {}).items():
         nodes[("discipline", slug)] = Decimal(str(percent))
     return nodes
+
+
+def _target_level(targets: Mapping[str, Any], tree: selectors.VersionTree) -> Any:
+    key = targets.get("level")
+    return next((level for level in tree.levels if level.key == key), None) if key else None
+
+
+def _exact_figures(
+    exact: scoring.ExactPercents, root_key: str
+) -> dict[tuple[str, str], Fraction | None]:
+    """The exact percentages of the nodes a target may name."""
+    figures: dict[tuple[str, str], Fraction | None] = {
+        ("overall", "overall"): exact.nodes.get(root_key)
+    }
+    figures |= {("section", key): percent for key, percent in exact.nodes.items()}
+    figures |= {
+        ("discipline", slug): percent
+        for slug, percent in exact.breakdowns.get("disciplines", {}).items()
+    }
+    return figures
+
+
+def targets_view(targets: Mapping[str, Any], tree: selectors.VersionTree) -> dict[str, Any]:
+    """An assessment's targets as set, with the level's name, percentages to 4 places."""
+    level = _target_level(targets, tree)
+    places = Decimal("0.0001")
+    return {
+        "level": level.key if level else None,
+        "level_name": level.name if level else None,
+        "sections": {
+            key: str(Decimal(str(value)).quantize(places))
+            for key, value in targets.get("sections", {}).items()
+        },
+        "disciplines": {
+            slug: str(Decimal(str(value)).quantize(places))
+            for slug, value in targets.get("disciplines", {}).items()
+        },
+    }
 
 
 def assessment_targets_validate(
@@ -687,14 +724,18 @@ def assessment_submit_with_answers(
     previous_id, previous_figures = selectors.previous_figures(assessment)
     figures = result_figures(snapshot)
     snapshot["previous_assessment"] = previous_id
-    snapshot["targets"] = [
-        row.to_dict()
-        for row in targets.evaluate(
-            _target_nodes(assessment.targets, tree, result.overall_max),
-            figures,
-            previous_figures,
-        )
-    ]
+    exact = scoring.exact_percents(model, engine_answers)
+    target_level = _target_level(assessment.targets, tree)
+    snapshot["targets"] = []
+    for row in targets.evaluate(
+        _target_nodes(assessment.targets, tree, exact.overall_max),
+        _exact_figures(exact, tree.root.key),
+        previous_figures,
+    ):
+        shown = row.to_dict()
+        if row.axis == "overall" and target_level is not None:
+            shown["level"], shown["level_name"] = target_level.key, target_level.name
+        snapshot["targets"].append(shown)
 
     now = timezone.now()
     stored = Result.objects.create(

@@ -27,11 +27,18 @@ ASSESSMENT = OpenApiExample(
         "title": "Q4 review",
         "status": "draft",
         "level": None,
+        "level_name": None,
         "copied_from": None,
         "created_by": "olivia",
         "created_at": "2026-11-20T09:00:00Z",
         "updated_at": "2026-11-20T09:30:00Z",
         "submitted_at": None,
+        "targets": {
+            "level": "managed",
+            "level_name": "Managed",
+            "sections": {"ci-cd": "80.0000"},
+            "disciplines": {},
+        },
         "progress": {
             "total": 22,
             "answered": 1,

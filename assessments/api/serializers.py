@@ -134,6 +134,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(source="version.number", read_only=True)
     created_by = serializers.CharField(source="created_by.get_username", read_only=True)
     level = serializers.SerializerMethodField()
+    level_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Assessment
@@ -145,6 +146,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "title",
             "status",
             "level",
+            "level_name",
             "copied_from",
             "created_by",
             "created_at",
@@ -155,17 +157,35 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_level(self, assessment: Assessment) -> str | None:
-        """The level reached, once submitted."""
+        """The key of the level reached, once submitted (as in the result)."""
         result = getattr(assessment, "result", None) if assessment.is_submitted else None
-        return result.level_name if result else None
+        return (result.level_key or None) if result else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_level_name(self, assessment: Assessment) -> str | None:
+        """The name of the level reached, once submitted."""
+        result = getattr(assessment, "result", None) if assessment.is_submitted else None
+        return (result.level_name or None) if result else None
+
+
+class TargetsViewSerializer(serializers.Serializer):
+    level = serializers.CharField(allow_null=True, help_text="Key of the level to reach overall.")
+    level_name = serializers.CharField(allow_null=True)
+    sections = serializers.DictField(
+        child=serializers.CharField(), help_text="Section key -> target percentage (0-100)."
+    )
+    disciplines = serializers.DictField(
+        child=serializers.CharField(), help_text="Discipline slug -> target percentage (0-100)."
+    )
 
 
 class AssessmentDetailSerializer(AssessmentSerializer):
+    targets = TargetsViewSerializer(read_only=True)
     progress = ProgressSerializer(read_only=True)
     answers = AnswerSerializer(many=True, read_only=True, source="answer_rows")
 
     class Meta(AssessmentSerializer.Meta):
-        fields = [*AssessmentSerializer.Meta.fields, "progress", "answers"]
+        fields = [*AssessmentSerializer.Meta.fields, "targets", "progress", "answers"]
         read_only_fields = fields
 
 

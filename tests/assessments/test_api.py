@@ -143,7 +143,8 @@ def test_the_whole_journey_from_creation_to_result(rubric: Any, editor: User) ->
     submitted = client.post(f"{url}/submit/")
     assert submitted.status_code == 200
     assert submitted.json()["status"] == "submitted"
-    assert submitted.json()["level"] == "Exemplary"
+    # `level` is the key everywhere (as in the result), with its name beside it
+    assert (submitted.json()["level"], submitted.json()["level_name"]) == ("exemplary", "Exemplary")
 
     result = client.get(f"{url}/result/").json()
     # automation: 1 + 0.5 + 1 = 2.5 of 3; environments: 1 + 0.5 + 1 = 2.5 of 3; min -> 2.5

@@ -182,6 +182,30 @@ def test_targets_are_validated_against_the_questionnaire(
     assert ok.json()["title"] == "Baseline"
 
 
+def test_targets_are_readable_before_submit_with_the_level_named(
+    insight: Any, organisation: Organisation, owner: User
+) -> None:
+    draft = services.assessment_create(organisation=organisation, version=insight, user=owner)
+    client = client_for(owner)
+    expected = {
+        "level": "optimising",
+        "level_name": "Optimising",
+        "sections": {"run": "50.0000"},
+        "disciplines": {"devops": "80.0000"},
+    }
+    echoed = patch_assessment(client, draft.pk, {"targets": TARGETS})
+    assert echoed.status_code == 200
+    assert echoed.json()["targets"] == expected
+    assert client.get(f"/api/v1/assessments/{draft.pk}/").json()["targets"] == expected
+    fresh = services.assessment_create(organisation=organisation, version=insight, user=owner)
+    assert client.get(f"/api/v1/assessments/{fresh.pk}/").json()["targets"] == {
+        "level": None,
+        "level_name": None,
+        "sections": {},
+        "disciplines": {},
+    }
+
+
 TARGETS = {"level": "optimising", "sections": {"run": 50}, "disciplines": {"devops": 80}}
 
 
@@ -204,7 +228,8 @@ def test_targets_give_distance_percent_to_target_and_progress_since_last_time(
     assert first[("overall", "overall")] == {
         "axis": "overall", "key": "overall", "target": "90.0000", "actual": "37.5000",
         "met": False, "distance": "52.5000", "percent_to_target": "41.6667",  # 37.5 / 90
-        "previous": None, "progress": None,
+        "previous": None, "change": None, "progress": None,
+        "level": "optimising", "level_name": "Optimising",
     }  # fmt: skip
     assert first[("section", "run")]["distance"] == "50.0000"
     # devops: (1 + 0 + 0) / 3 = 33.3333%; 80 - 33.3333 = 46.6667
@@ -213,6 +238,7 @@ def test_targets_give_distance_percent_to_target_and_progress_since_last_time(
     # overall 75% now, 37.5% before: (75 - 37.5) / (90 - 37.5) = 37.5 / 52.5 = 71.4286%
     assert second[("overall", "overall")]["progress"] == "71.4286"
     assert second[("overall", "overall")]["previous"] == "37.5000"
+    assert second[("overall", "overall")]["change"] == "37.5000"  # percentage points
     # run stayed at 0: no progress towards 50
     assert second[("section", "run")]["progress"] == "0.0000"
     assert results[1]["previous_assessment"] == results[0]["assessment"]
