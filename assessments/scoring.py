@@ -1305,8 +1305,9 @@ def score(model: Model, answers: Mapping[str, Answer], *, detail: bool = True) -
 @dataclass(frozen=True, slots=True)
 class ExactPercents:
     """A result's percentages before rounding: per node key (None: excluded) and per tag, and
-    the overall maximum score."""
+    the overall score and maximum."""
 
+    overall: Fraction | None
     overall_max: Fraction | None
     nodes: dict[str, Fraction | None]
     breakdowns: dict[str, dict[str, Fraction | None]]
@@ -1323,6 +1324,7 @@ def exact_percents(model: Model, answers: Mapping[str, Answer]) -> ExactPercents
         return None if pair is None else Fraction(*pair)
 
     return ExactPercents(
+        overall=fraction(state.scores[0]),
         overall_max=fraction(state.maxima[0]),
         nodes={
             key: fraction(_percent_pair(state.scores[index], state.maxima[index]))
@@ -1333,6 +1335,14 @@ def exact_percents(model: Model, answers: Mapping[str, Answer]) -> ExactPercents
             for axis, tags in _tag_tallies(plan, state).items()
         },
     )
+
+
+def level_without_gates(model: Model, overall: Decimal | Fraction | None) -> str | None:
+    """The level `overall` reaches by the model's levels as if every gate passed: in gated
+    mode, what a result with failed gates would have reached without them."""
+    if overall is None:
+        return None
+    return _level(_plan(model), _pair(overall), {})
 
 
 def score_full_marks(

@@ -725,6 +725,8 @@ def assessment_submit_with_answers(
     figures = result_figures(snapshot)
     snapshot["previous_assessment"] = previous_id
     exact = scoring.exact_percents(model, engine_answers)
+    if result.failed_gates:
+        snapshot["level_without_gates"] = scoring.level_without_gates(model, exact.overall)
     target_level = _target_level(assessment.targets, tree)
     snapshot["targets"] = []
     for row in targets.evaluate(

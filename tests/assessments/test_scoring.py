@@ -1278,3 +1278,23 @@ def test_none_of_these_scores_zero_counts_as_answered_and_keeps_the_maximum() ->
 )
 def test_a_none_option_is_refused_where_it_cannot_work(question: Question, problem: str) -> None:
     assert any(problem in error for error in validate_model(model(question)))
+
+
+@pytest.mark.parametrize(
+    ("mode", "overall", "expected"),
+    [
+        (LevelMode.GATED, "0.49", "initial"),
+        (LevelMode.GATED, "0.5", "managed"),  # inclusive, whatever gates say
+        (LevelMode.THRESHOLD, "0.9", "optimised"),
+        (LevelMode.THRESHOLD, None, None),
+    ],
+)
+def test_the_level_without_gates_is_the_level_the_overall_score_alone_reaches(
+    mode: LevelMode, overall: str | None, expected: str | None
+) -> None:
+    from assessments.scoring import level_without_gates
+
+    levels = (Level("initial", "Initial", D(0)), Level("managed", "Managed", D("0.5")),
+              Level("optimised", "Optimised", D("0.8")))  # fmt: skip
+    scored = model(yes_no("q", level_gate="managed"), levels=levels, level_mode=mode)
+    assert level_without_gates(scored, None if overall is None else D(overall)) == expected
