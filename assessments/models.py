@@ -558,6 +558,11 @@ class Answer(models.Model):
     not_applicable = models.BooleanField(default=False)
     comment = models.TextField(blank=True)
     evidence_url = models.URLField(max_length=500, blank=True)
+    notes_carried_over = models.BooleanField(
+        default=False,
+        help_text="The comment and evidence were copied from the assessment this one re-assesses "
+        "and not confirmed since: they are cleared when the answer changes.",
+    )
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -394,6 +394,7 @@ class StoredAnswer:
     not_applicable: bool
     comment: str
     evidence_url: str
+    notes_carried_over: bool
     updated_at: Any
 
     def to_engine(self, question_key: str) -> scoring.Answer:
@@ -413,6 +414,7 @@ _STORED_FIELDS = (
     "not_applicable",
     "comment",
     "evidence_url",
+    "notes_carried_over",
     "updated_at",
 )
 

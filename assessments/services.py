@@ -412,6 +412,29 @@ def _lock_draft(assessment: Assessment, expected_etag: str | None = None) -> Ass
 
 
 @transaction.atomic
+def _notes_still_carried_over(
+    item: AnswerInput, previous: selectors.StoredAnswer | None, values: dict[str, Any]
+) -> bool:
+    """Whether an answer's copied comment and evidence stay flagged as carried over; `values`
+    loses them when the answer changes, since they explained the earlier answer.
+
+    Sending a comment or evidence confirms the notes; resending the same answer keeps the flag.
+    """
+    if previous is None or not previous.notes_carried_over:
+        return False
+    if item.fields & {"comment", "evidence_url"}:
+        return False
+    unchanged = (
+        values["choices"] == list(previous.choices)
+        and values["number"] == previous.number
+        and values["not_applicable"] == previous.not_applicable
+    )
+    if unchanged:
+        return True
+    values["comment"], values["evidence_url"] = "", ""
+    return False
+
+
 def assessment_save_answers(
     *,
     assessment: Assessment,
@@ -454,6 +477,7 @@ def assessment_save_answers(
             for name in ANSWER_FIELDS
         }
         values["choices"] = list(values["choices"])
+        values["notes_carried_over"] = _notes_still_carried_over(item, previous, values)
         problems = scoring.validate_answer(
             engine_questions[item.question],
             scoring.Answer(
@@ -491,7 +515,7 @@ def assessment_save_answers(
         rows,
         update_conflicts=True,
         unique_fields=["assessment", "question"],
-        update_fields=[*ANSWER_FIELDS, "answered_by", "updated_at"],
+        update_fields=[*ANSWER_FIELDS, "notes_carried_over", "answered_by", "updated_at"],
     )
     Answer.history.bulk_history_create(created, default_user=user, default_date=now)
     Answer.history.bulk_history_create(changed, update=True, default_user=user, default_date=now)
@@ -507,6 +531,7 @@ def assessment_save_answers(
             row.not_applicable,
             row.comment,
             row.evidence_url,
+            row.notes_carried_over,
             now,
         )
     order = tree.form_order
@@ -782,7 +807,9 @@ def assessment_copy(*, assessment: Assessment, user: AbstractBaseUser) -> CopyOu
     """Start a re-assessment: a draft on the latest published version, answers pre-filled.
 
     Answers are matched by question key; an answer that no longer fits its question (the
-    question is gone, or its choices or range changed) is left out and reported.
+    question is gone, or its choices or range changed) is left out and reported. Comments and
+    evidence are copied flagged `notes_carried_over`: changing the answer later clears them,
+    unless the same save sends a comment or evidence (which confirms them).
     """
     if not assessment.is_submitted:
         raise Conflict("Only a submitted assessment can be copied.", code="not_submitted")
@@ -816,6 +843,7 @@ def assessment_copy(*, assessment: Assessment, user: AbstractBaseUser) -> CopyOu
                 not_applicable=answer.not_applicable,
                 comment=answer.comment,
                 evidence_url=answer.evidence_url,
+                notes_carried_over=bool(answer.comment or answer.evidence_url),
                 answered_by=user,
             )
         )

@@ -54,6 +54,7 @@ ASSESSMENT = OpenApiExample(
                 "not_applicable": False,
                 "comment": "One board for dev and ops",
                 "evidence_url": "https://jira.example.com/board/7",
+                "notes_carried_over": False,
                 "updated_at": "2026-11-20T09:30:00Z",
             }
         ],

@@ -86,6 +86,7 @@ class AnswerSerializer(serializers.ModelSerializer):
             "not_applicable",
             "comment",
             "evidence_url",
+            "notes_carried_over",
             "updated_at",
         ]
 
@@ -116,6 +117,7 @@ def answer_rows(answers: Iterable[Any]) -> list[dict[str, Any]]:
                 "not_applicable": answer.not_applicable,
                 "comment": answer.comment,
                 "evidence_url": answer.evidence_url,
+                "notes_carried_over": answer.notes_carried_over,
                 "updated_at": text,
             }
         )
