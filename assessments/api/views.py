@@ -452,7 +452,9 @@ class AssessmentViewSet(
         summary="Per-node deltas between two submitted assessments of one organisation",
         description="Sections and questions are matched by their stable keys, so assessments "
         "answered on different questionnaire versions can be compared; questions found in only "
-        "one of them are listed.",
+        "one of them are listed. `first` is always the earlier submitted of the two and `second` "
+        "the later, in whichever order the URL names them: every `delta` is second minus first "
+        "in percentage points, positive when the score went up.",
         responses={200: OpenApiTypes.OBJECT, 409: CONFLICT},
     )
     @action(

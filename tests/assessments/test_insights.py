@@ -303,6 +303,23 @@ def test_compare_gives_per_node_deltas(insight: Any, organisation: Any, owner: U
     )  # fmt: skip
     assert nodes["q-mon"]["delta"] == "0.0000"
     assert body["unmatched_questions"] == {"only_in_first": [], "only_in_second": []}
+    assert body["level"] == {
+        "first": "initial",
+        "first_name": "Initial",
+        "second": "defined",
+        "second_name": "Defined",
+    }
+
+
+def test_compare_reads_later_minus_earlier_whichever_way_the_url_names_them(
+    insight: Any, organisation: Any, owner: User
+) -> None:
+    first = submit(organisation, owner, insight, **FIRST)
+    second = submit(organisation, owner, insight, **SECOND)
+    body = client_for(owner).get(f"/api/v1/assessments/{second.pk}/compare/{first.pk}/").json()
+    assert (body["first"], body["second"]) == (first.pk, second.pk)
+    # 37.5% then 75%: the later result is 37.5 points up
+    assert body["overall"] == {"first": "37.5000", "second": "75.0000", "delta": "37.5000"}
 
 
 def test_compare_across_versions_matches_by_key_and_names_the_rest(
