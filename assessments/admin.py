@@ -554,6 +554,7 @@ class AnswerInline(admin.TabularInline):
         "not_applicable",
         "comment",
         "evidence_url",
+        "notes_carried_over",
         "answered_by",
         "updated_at",
     ]

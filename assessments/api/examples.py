@@ -117,6 +117,7 @@ RECOMMENDATIONS = OpenApiExample(
         "assessment": 42,
         "recommender_version": "1.0",
         "level": "repeatable",
+        "level_name": "Repeatable",
         "recommendations": [
             {
                 "rank": 1,

@@ -443,6 +443,7 @@ class AssessmentViewSet(
                 "assessment": result.assessment_id,
                 "recommender_version": result.snapshot.get("recommender_version"),
                 "level": result.level_key or None,
+                "level_name": result.level_name or None,
                 "recommendations": result.snapshot.get("recommendations", []),
             }
         )

@@ -107,7 +107,7 @@ def test_recommendations_rank_practices_by_the_gain_a_rerun_of_the_engine_shows(
     # p-ci at full marks: build = 1 -> (3 + 0) / 4 = 0.75, gain 0.375, reaches "defined"
     # p-mon at full marks: run = 1 -> (1.5 + 1) / 4 = 0.625, gain 0.25, reaches "defined"
     # p-vcs is at full marks already: not recommended
-    assert body["level"] == "initial"
+    assert (body["level"], body["level_name"]) == ("initial", "Initial")
     ranked = [(r["practice"], r["expected_overall"], r["expected_gain"], r["expected_level"])
               for r in body["recommendations"]]  # fmt: skip
     assert ranked == [

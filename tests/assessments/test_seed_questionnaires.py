@@ -1,5 +1,6 @@
 """Invariants of the seed questionnaires in fixtures/questionnaires/."""
 
+import json
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -143,6 +144,9 @@ def test_a_low_maturity_team_answers_none_of_these_and_can_submit(
             answers.append({"question": question.key, "choices": [lowest.key]})
         else:
             answers.append({"question": question.key, "number": str(question.min_value or 0)})
+    tree = client.get(f"/api/v1/questionnaires/{slug}/").json()
+    assert all(f'"key": "{key}"' in json.dumps(tree) for key in NONE_OF_THESE[slug])
+    assert json.dumps(tree).count('"none_option"') == len(NONE_OF_THESE[slug])
     saved = client.patch(f"/api/v1/assessments/{assessment.pk}/answers/", {"answers": answers})
     assert saved.status_code == 200, saved.json()
     assert saved.json()["progress"]["missing_required"] == []
