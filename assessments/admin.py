@@ -490,6 +490,7 @@ class QuestionAdmin(AuditedAdmin):
                     "help_text",
                     ("position", "weight"),
                     ("required", "allow_not_applicable"),
+                    "none_option",
                 ]
             },
         ),
@@ -553,6 +554,7 @@ class AnswerInline(admin.TabularInline):
         "not_applicable",
         "comment",
         "evidence_url",
+        "notes_carried_over",
         "answered_by",
         "updated_at",
     ]

@@ -288,6 +288,12 @@ class Question(VersionPart):
     position = models.PositiveIntegerField(default=0)
     required = models.BooleanField(default=True)
     allow_not_applicable = models.BooleanField(default=False)
+    none_option = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='Multiple choice only: label of the answer "none of these" (choice key "none", '
+        "scores 0). Leave blank to not offer it.",
+    )
     min_value = models.DecimalField(**DECIMAL, null=True, blank=True)
     max_value = models.DecimalField(**DECIMAL, null=True, blank=True)
     linear_from_value = models.DecimalField(**DECIMAL, null=True, blank=True)
@@ -599,6 +605,11 @@ class Answer(models.Model):
     not_applicable = models.BooleanField(default=False)
     comment = models.TextField(blank=True)
     evidence_url = models.URLField(max_length=500, blank=True)
+    notes_carried_over = models.BooleanField(
+        default=False,
+        help_text="The comment and evidence were copied from the assessment this one re-assesses "
+        "and not confirmed since: they are cleared when the answer changes.",
+    )
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -159,6 +159,7 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
                     "not_applicable": a.not_applicable,
                     "comment": a.comment,
                     "evidence_url": a.evidence_url,
+                    "notes_carried_over": a.notes_carried_over,
                     "answered_by": user(a.answered_by),
                     "updated_at": _iso(a.updated_at),
                 }
@@ -372,6 +373,7 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
                 not_applicable=answer["not_applicable"],
                 comment=answer["comment"],
                 evidence_url=answer["evidence_url"],
+                notes_carried_over=answer.get("notes_carried_over", False),
                 answered_by=user_named(answer["answered_by"]),
             )
             Answer.objects.filter(pk=row.pk).update(updated_at=_when(answer["updated_at"]))

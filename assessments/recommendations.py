@@ -6,8 +6,9 @@ needs no database, settings or clock. Services pass the same model, answers and 
 
 Candidates. A practice is a candidate when it is tagged on at least one question of the model, is
 known in the catalogue passed in (unknown tags are skipped), and at least one of its applicable
-questions is below full marks (unanswered counts as 0; a question answered "not applicable" is
-ignored entirely: it neither triggers nor is improved). "Below full marks" compares the question's
+questions is below full marks (unanswered counts as 0, and an optional question left blank triggers
+as "left blank (optional, scores 0)"; a question answered "not applicable" is ignored entirely: it
+neither triggers nor is improved). "Below full marks" compares the question's
 score and maximum as the result reports them.
 
 Relevance. With THRESHOLD levels every candidate is relevant. With GATED levels a candidate is
@@ -55,9 +56,6 @@ _RING_ORDER = {"adopt": 0, "trial": 1, "assess": 2}
 _MATURITY_RANGE = range(1, 6)
 
 _ZERO = Decimal("0.0000")
-
-# The engine's implicit choices of a yes/no question declared without choices.
-_YES_NO_LABELS = {"yes": "Yes", "no": "No"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,14 +155,13 @@ def _str(value: Decimal | None) -> str | None:
 def render_answer(question: scoring.Question, answer: scoring.Answer | None) -> str:
     """A short human-readable rendering of `answer` to `question`."""
     if answer is None or answer.is_empty:
-        return "unanswered"
+        # An optional question may be left blank, and then scores 0 like any unanswered one.
+        return "unanswered" if question.required else "left blank (optional, scores 0)"
     if answer.not_applicable:
         return "not applicable"
     if answer.number is not None:
         return str(answer.number)
-    labels = {choice.key: choice.label or choice.key for choice in question.choices}
-    if question.type is scoring.QuestionType.YES_NO and not question.choices:
-        labels = dict(_YES_NO_LABELS)
+    labels = {choice.key: choice.label or choice.key for choice in scoring.answer_choices(question)}
     # Declared order, so the same selection always reads the same.
     order = {key: position for position, key in enumerate(labels)}
     picked = sorted(answer.choices, key=lambda key: order.get(key, len(order)))

@@ -7,7 +7,8 @@ PostgreSQL alike (PostgreSQL's jsonb does not keep the snapshot's key order). Th
 chart stops at the assessment itself: a later result does not change an earlier report.
 
 Reading a result takes a fixed number of queries whatever the size of the questionnaire or
-the history: the version tree (9) and the organisation's history up to this result (2).
+the history: the version tree (9) and the organisation's history up to this result (2); the
+report adds the answers' comments and evidence (1) and the peer percentiles (2).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Q
@@ -58,6 +60,18 @@ def percent_text(value: Any) -> str:
     return "\u2013" if number is None else f"{number.quantize(Decimal('0.1'))}%"
 
 
+def _points_text(value: Any) -> str:
+    """A signed difference in percentage points, one decimal, or "" when there is none."""
+    number = _decimal(value)
+    return "" if number is None else f"{number.quantize(Decimal('0.1')):+}"
+
+
+def _number_text(value: Any) -> str:
+    """A score as people write it: 0.5, not 0.5000."""
+    number = _decimal(value)
+    return "\u2013" if number is None else f"{number.normalize():f}"
+
+
 def day(moment: Any) -> str:
     local = timezone.localtime(moment)
     return f"{local.day} {local:%b %Y}"
@@ -94,6 +108,15 @@ class Row:
     depth: int
     figure: Figure
     answer: str
+    note: tuple[str, str] = ("", "")
+
+    @property
+    def comment(self) -> str:
+        return self.note[0]
+
+    @property
+    def evidence_url(self) -> str:
+        return self.note[1]
 
     @property
     def indent(self) -> str:
@@ -120,8 +143,19 @@ class ResultView:
         self.overall_max = _decimal(self.snapshot.get("overall_max"))
         self._order: dict[str, list[str]] = {}
         self._questions = self.tree.question_by_key()
+        self._engine_questions = {question.key: question for question in self.model.questions()}
 
     # --- reading the snapshot --------------------------------------------------------------
+
+    @cached_property
+    def notes(self) -> dict[str, tuple[str, str]]:
+        """Comment and evidence link per question key (answers are frozen once submitted)."""
+        rows = (
+            self.assessment.answers.exclude(comment="", evidence_url="")
+            .order_by()
+            .values_list("question__key", "comment", "evidence_url")
+        )
+        return {key: (comment, evidence) for key, comment, evidence in rows}
 
     def _history(self) -> list[Any]:
         assessment = self.assessment
@@ -196,8 +230,6 @@ class ResultView:
     def rows(self, *, questions: bool) -> list[Row]:
         """The tree of sections (and, if asked, questions) depth first, under the root."""
         nodes = self.snapshot.get("nodes", {})
-        answers = self.snapshot.get("answers", {})
-        engine_questions = {question.key: question for question in self.model.questions()}
         rows: list[Row] = []
 
         def figure(key: str) -> Figure:
@@ -209,20 +241,6 @@ class ResultView:
                 answered=int(node.get("answered", 0)),
                 applicable=int(node.get("applicable", 0)),
                 total=int(node.get("total", 0)),
-            )
-
-        def answer_text(key: str) -> str:
-            stored = answers.get(key)
-            if stored is None:
-                return "unanswered"
-            answer = scoring.Answer(
-                question=key,
-                choices=tuple(stored.get("choices") or ()),
-                number=stored.get("number"),
-                not_applicable=bool(stored.get("not_applicable")),
-            )
-            return self.tidy_answer(
-                key, recommendations.render_answer(engine_questions[key], answer)
             )
 
         def visit(section: Any, depth: int) -> None:
@@ -247,13 +265,110 @@ class ResultView:
                             child.text,
                             depth,
                             figure(child.key),
-                            answer_text(child.key),
+                            self.answer_text(child.key),
+                            self.notes.get(child.key, ("", "")),
                         )
                     )
 
         if self.tree.sections:
             visit(self.tree.root, 0)
         return rows
+
+    def answer_text(self, key: str) -> str:
+        """The stored answer to question `key` in words."""
+        stored = self.snapshot.get("answers", {}).get(key)
+        answer = None
+        if stored is not None:
+            answer = scoring.Answer(
+                question=key,
+                choices=tuple(stored.get("choices") or ()),
+                number=stored.get("number"),
+                not_applicable=bool(stored.get("not_applicable")),
+            )
+        question = self._engine_questions.get(key)
+        if question is None:
+            return "unanswered" if answer is None else ", ".join(answer.choices)
+        return self.tidy_answer(key, recommendations.render_answer(question, answer))
+
+    def gates(self) -> dict[str, Any] | None:
+        """Why a gated result stopped below the level its score reaches: each level whose gate
+        questions failed, the questions with their answer and the score they needed."""
+        failed = self.snapshot.get("failed_gates") or {}
+        if not failed:
+            return None
+        nodes = self.snapshot.get("nodes", {})
+        level_names = {level.key: level.name for level in self.tree.levels}
+        without = self.snapshot.get("level_without_gates")
+        if "level_without_gates" not in self.snapshot:  # results stored before it was kept
+            without = scoring.level_without_gates(
+                self.model, _decimal(self.snapshot.get("overall"))
+            )
+        levels = []
+        for level_key, keys in failed.items():
+            questions = []
+            for key in keys:
+                node = nodes.get(key, {})
+                question = self._engine_questions.get(key)
+                needed = _decimal(node.get("max_score"))
+                if question is not None and question.pass_score is not None:
+                    needed = question.pass_score
+                questions.append(
+                    {
+                        "question": node.get("title") or key,
+                        "answer": self.answer_text(key),
+                        "score": _number_text(node.get("score")),
+                        "needed": _number_text(needed),
+                    }
+                )
+            levels.append({"level": level_names.get(level_key, level_key), "questions": questions})
+        return {
+            "levels": levels,
+            "without": level_names.get(without or "", ""),
+            "reached": self.level_name if self.snapshot.get("level") else "",
+        }
+
+    def recommendations_note(self) -> str:
+        """Why there are no recommendations, in the words of the actual reason."""
+        nodes = self.snapshot.get("nodes", {})
+        tagged = [q for q in self.model.questions() if q.practices]
+        below = [
+            key
+            for key, node in nodes.items()
+            if node.get("kind") == "question"
+            and node.get("score") is not None
+            and _decimal(node.get("score")) != _decimal(node.get("max_score"))
+        ]
+        if not tagged:
+            return (
+                "No recommendations: the questions of this questionnaire are not linked to any "
+                f"practice, so there is nothing to rank ({len(below)} question(s) are below "
+                "full marks)."
+            )
+        tagged_keys = {question.key for question in tagged}
+        untagged_below = [key for key in below if key not in tagged_keys]
+        note = (
+            "No recommendations: every question linked to a practice is at full marks or "
+            "not applicable."
+        )
+        if untagged_below:
+            note += (
+                f" {len(untagged_below)} question(s) below full marks are not linked to a "
+                "practice, so they cannot be recommended."
+            )
+        return note
+
+    def peers(self) -> dict[str, Any] | None:
+        """Peer percentiles as the result endpoint gives them, with names, for people."""
+        peers = selectors.peer_percentiles(self.result)
+        names = self.names("disciplines")
+        rows = []
+        if peers.get("overall"):
+            rows.append({"what": "Overall", **peers["overall"]})
+        rows += [
+            {"what": names.get(slug, slug), **figure}
+            for slug, figure in peers.get("disciplines", {}).items()
+        ]
+        return {"minimum": peers["minimum_organisations"], "rows": rows} if rows else None
 
     def tidy_answer(self, question_key: str, text: str) -> str:
         """A number answer as people write it ("720 hours", not "720.0000")."""
@@ -314,6 +429,8 @@ class ResultView:
             axis, key = target.get("axis"), target.get("key")
             if axis == "overall":
                 what = "Overall"
+                if target.get("level_name"):
+                    what = f"Overall: level {target['level_name']}"
             elif axis == "section":
                 what = f"Section: {nodes.get(key, {}).get('title') or key}"
             else:
@@ -326,6 +443,7 @@ class ResultView:
                     "actual": percent_text(target.get("actual")),
                     "met": bool(target.get("met")),
                     "distance": percent_text(target.get("distance")),
+                    "change": _points_text(target.get("change")),
                     "progress": "" if progress is None else percent_text(progress),
                 }
             )
@@ -445,6 +563,9 @@ class ResultView:
             "rows": self.rows(questions=full),
             "recommendations": self.recommendations(REPORT_RECOMMENDATIONS if full else None),
             "recommendation_count": len(snapshot.get("recommendations", [])),
+            "recommendations_note": self.recommendations_note(),
+            "gates": self.gates(),
+            "peers": self.peers(),
             "targets": self.targets(),
             "radar": _safe_svg(self.radar_svg()),
         }

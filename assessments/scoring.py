@@ -11,7 +11,9 @@ A `Model` is a tree: a root `Section` whose children are sections or questions, 
 Question score. A single choice or yes/no question scores the chosen choice's value (yes/no
 without declared choices means yes=1, no=0). A multiple choice question scores the sum of the
 selected values, kept within 0 and the sum of the positive values (negative values act as
-penalties). A scale, number or percentage question scores through its bands (first matching
+penalties). A multiple choice question with a `none_option` also accepts the answer
+("none",): "none of these apply", a real answer that scores 0 and is never combined with a
+choice. A scale, number or percentage question scores through its bands (first matching
 band in declared order; lower bound inclusive, upper exclusive), else through its linear
 mapping (clamped to its two scores; from_value > to_value means "lower is better"), else the
 raw number itself. A question's maximum is the best score it can reach by the same rule.
@@ -150,6 +152,8 @@ class Question:
     bands: tuple[Band, ...] = ()
     linear: LinearMapping | None = None
     allow_not_applicable: bool = False
+    # Multiple choice only: the label of the "none of these" answer (NONE_CHOICE), "" = not offered.
+    none_option: str = ""
     # Carried for the services (submission checks): the engine scores a missing answer 0 anyway.
     required: bool = True
     level_gate: str | None = None
@@ -346,11 +350,26 @@ def _is_finite(value: Decimal | None) -> bool:
 
 _YES_NO_CHOICES = (Choice("yes", Decimal(1), "Yes"), Choice("no", Decimal(0), "No"))
 
+# The choice key of a multiple choice question's "none of these" answer (see `none_option`).
+NONE_CHOICE = "none"
+
+
+def _offers_none(question: Question) -> bool:
+    return bool(question.none_option) and question.type is QuestionType.MULTIPLE_CHOICE
+
 
 def _choices(question: Question) -> tuple[Choice, ...]:
     if question.type is QuestionType.YES_NO and not question.choices:
         return _YES_NO_CHOICES
+    if _offers_none(question):
+        return (*question.choices, Choice(NONE_CHOICE, Decimal(0), question.none_option))
     return question.choices
+
+
+def answer_choices(question: Question) -> tuple[Choice, ...]:
+    """Every choice an answer to `question` may name, in order: the implicit yes/no pair of a
+    yes/no question without declared choices, the "none of these" choice last."""
+    return _choices(question)
 
 
 def _bounds(question: Question) -> tuple[Decimal | None, Decimal | None]:
@@ -406,6 +425,8 @@ def validate_answer(question: Question, answer: Answer) -> list[str]:
             elif key in seen:
                 errors.append(f"choice '{key}' is given more than once")
             seen.add(key)
+        if NONE_CHOICE in seen and len(answer.choices) > 1 and _offers_none(question):
+            errors.append(f"'{NONE_CHOICE}' (none of these) cannot be combined with other choices")
         return errors
     if answer.choices:
         errors.append(f"{question.type} question takes a number, not choices")
@@ -540,8 +561,16 @@ def _choice_problems(question: Question) -> list[str]:
     errors: list[str] = []
     if not _choices(question):
         errors.append(f"{question.type} question needs choices")
+    if question.none_option and question.type is not QuestionType.MULTIPLE_CHOICE:
+        errors.append(
+            f"none_option applies only to multiple_choice questions, not to {question.type}"
+        )
     seen: set[str] = set()
     for choice in question.choices:
+        if _offers_none(question) and choice.key == NONE_CHOICE:
+            errors.append(
+                f"choice key '{NONE_CHOICE}' is reserved for the none_option; rename the choice"
+            )
         if not choice.key:
             errors.append("choice key must not be empty")
         elif choice.key in seen:
@@ -566,6 +595,10 @@ def _number_problems(question: Question) -> list[str]:
     errors: list[str] = []
     if question.choices:
         errors.append(f"choices apply only to choice questions, not to {question.type}")
+    if question.none_option:
+        errors.append(
+            f"none_option applies only to multiple_choice questions, not to {question.type}"
+        )
     low, high = _bounds(question)
     if low is not None and high is not None and low > high:
         errors.append(f"min_value {low} is above max_value {high}")
@@ -750,6 +783,7 @@ class _QuestionPlan:
     numerators: dict[str, int]
     choice_denominator: int
     choice_cap: int
+    offers_none: bool
     bands: tuple[tuple[Decimal | None, Decimal | None, _Pair], ...]
     # from_score + (x - from_value) * slope, clamped to [low_score, high_score].
     linear: tuple[_Pair, _Pair, _Pair, _Pair, _Pair] | None
@@ -774,6 +808,8 @@ class _QuestionPlan:
             if answer.number is not None or (self.kind == _ONE_CHOICE and len(chosen) > 1):
                 return False
             known = self.values
+            if self.offers_none and len(chosen) > 1 and NONE_CHOICE in chosen:
+                return False
             return all(key in known for key in chosen) and len(set(chosen)) == len(chosen)
         if answer.choices:
             return False
@@ -881,6 +917,7 @@ def _compile_question(question: Question, index: int, ancestors: tuple[int, ...]
         numerators=numerators,
         choice_denominator=denominator,
         choice_cap=maximum[0] * (denominator // maximum[1]) if kind == _MANY_CHOICES else 0,
+        offers_none=_offers_none(question),
         bands=tuple((band.lower, band.upper, _pair(band.value)) for band in question.bands),
         linear=linear,
         low=low,
@@ -1175,7 +1212,10 @@ def _nodes(plan: _Plan, state: _State) -> dict[str, NodeScore]:
     return nodes
 
 
-def _breakdowns(plan: _Plan, state: _State) -> dict[str, dict[str, AxisScore]]:
+def _tag_tallies(
+    plan: _Plan, state: _State
+) -> dict[str, dict[str, tuple[_Pair | None, int, int, int]]]:
+    """Per axis and tag: the exact percent, answered, applicable and total question counts."""
     scores, answered = state.scores, state.answered
     # Each applicable question's weight * score / maximum, computed once for every tag it has.
     ratios: list[_Pair | None] = [None] * len(scores)
@@ -1184,9 +1224,9 @@ def _breakdowns(plan: _Plan, state: _State) -> dict[str, dict[str, AxisScore]]:
         if value is not None:
             factor = question.ratio_factor
             ratios[question.index] = (value[0] * factor[0], value[1] * factor[1])
-    breakdowns: dict[str, dict[str, AxisScore]] = {}
+    tallies: dict[str, dict[str, tuple[_Pair | None, int, int, int]]] = {}
     for axis, tags in plan.tagged.items():
-        tallies: dict[str, AxisScore] = {}
+        by_tag: dict[str, tuple[_Pair | None, int, int, int]] = {}
         for tag, group in tags.items():
             sums: dict[int, int] = {}
             done = counted = 0
@@ -1207,15 +1247,25 @@ def _breakdowns(plan: _Plan, state: _State) -> dict[str, dict[str, AxisScore]]:
                     )
                 total = _divide(_total(sums), weight)
                 percent = _reduced(total[0] * 100, total[1])
-            tallies[tag] = AxisScore(
+            by_tag[tag] = (percent, done, counted, len(group.indexes))
+        tallies[axis] = by_tag
+    return tallies
+
+
+def _breakdowns(plan: _Plan, state: _State) -> dict[str, dict[str, AxisScore]]:
+    return {
+        axis: {
+            tag: AxisScore(
                 tag=tag,
                 percent=_quantized(percent),
                 answered=done,
                 applicable=counted,
-                total=len(group.indexes),
+                total=total,
             )
-        breakdowns[axis] = tallies
-    return breakdowns
+            for tag, (percent, done, counted, total) in tags.items()
+        }
+        for axis, tags in _tag_tallies(plan, state).items()
+    }
 
 
 def _total_weight(weights: Iterable[_Pair]) -> _Pair:
@@ -1250,6 +1300,49 @@ def score(model: Model, answers: Mapping[str, Answer], *, detail: bool = True) -
         nodes=_nodes(plan, state),
         breakdowns=_breakdowns(plan, state),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ExactPercents:
+    """A result's percentages before rounding: per node key (None: excluded) and per tag, and
+    the overall score and maximum."""
+
+    overall: Fraction | None
+    overall_max: Fraction | None
+    nodes: dict[str, Fraction | None]
+    breakdowns: dict[str, dict[str, Fraction | None]]
+
+
+def exact_percents(model: Model, answers: Mapping[str, Answer]) -> ExactPercents:
+    """The percentages `score()` reports, exactly (for figures derived from them, such as the
+    distance to a target, which must not inherit the rounding to 4 places)."""
+    plan = _plan(model)
+    _checked(plan, answers)
+    state = _evaluate(plan, answers)
+
+    def fraction(pair: _Pair | None) -> Fraction | None:
+        return None if pair is None else Fraction(*pair)
+
+    return ExactPercents(
+        overall=fraction(state.scores[0]),
+        overall_max=fraction(state.maxima[0]),
+        nodes={
+            key: fraction(_percent_pair(state.scores[index], state.maxima[index]))
+            for index, key in enumerate(plan.keys)
+        },
+        breakdowns={
+            axis: {tag: fraction(tally[0]) for tag, tally in tags.items()}
+            for axis, tags in _tag_tallies(plan, state).items()
+        },
+    )
+
+
+def level_without_gates(model: Model, overall: Decimal | Fraction | None) -> str | None:
+    """The level `overall` reaches by the model's levels as if every gate passed: in gated
+    mode, what a result with failed gates would have reached without them."""
+    if overall is None:
+        return None
+    return _level(_plan(model), _pair(overall), {})
 
 
 def score_full_marks(

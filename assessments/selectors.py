@@ -197,6 +197,7 @@ def _engine_question(tree: VersionTree, question: Question) -> scoring.Question:
         ),
         linear=linear,
         allow_not_applicable=question.allow_not_applicable,
+        none_option=question.none_option,
         required=question.required,
         level_gate=tree.level_key(question),
         pass_score=question.pass_score,
@@ -248,6 +249,7 @@ def _question_document(tree: VersionTree, question: Question) -> dict[str, Any]:
         "weight": number(question.weight),
         "required": question.required,
         "allow_not_applicable": question.allow_not_applicable,
+        "none_option": question.none_option,
         "min": number(question.min_value),
         "max": number(question.max_value),
     }
@@ -392,6 +394,7 @@ class StoredAnswer:
     not_applicable: bool
     comment: str
     evidence_url: str
+    notes_carried_over: bool
     updated_at: Any
 
     def to_engine(self, question_key: str) -> scoring.Answer:
@@ -411,6 +414,7 @@ _STORED_FIELDS = (
     "not_applicable",
     "comment",
     "evidence_url",
+    "notes_carried_over",
     "updated_at",
 )
 
@@ -634,7 +638,17 @@ def history(organisation: Organisation, questionnaire: Questionnaire) -> QuerySe
 
 
 def compare(first: Any, second: Any) -> dict[str, Any]:
-    """Per-node percentage deltas between two results, matching nodes by their stable keys."""
+    """Per-node percentage deltas between two results, matching nodes by their stable keys.
+
+    Whichever order they are given in, `first` is the earlier submitted result and `second`
+    the later, so every delta is later minus earlier: positive means the score went up.
+    """
+
+    def submitted(result: Any) -> tuple[Any, int]:
+        return (result.assessment.submitted_at, result.assessment_id)
+
+    if submitted(second) < submitted(first):
+        first, second = second, first
     a, b = first.snapshot["nodes"], second.snapshot["nodes"]
 
     def pct(node: dict[str, Any] | None) -> Decimal | None:
@@ -670,7 +684,12 @@ def compare(first: Any, second: Any) -> dict[str, Any]:
             if first.overall_percent is None or second.overall_percent is None
             else str(second.overall_percent - first.overall_percent),
         },
-        "level": {"first": first.level_key or None, "second": second.level_key or None},
+        "level": {
+            "first": first.level_key or None,
+            "first_name": first.level_name or None,
+            "second": second.level_key or None,
+            "second_name": second.level_name or None,
+        },
         "nodes": rows,
         "unmatched_questions": {
             "only_in_first": sorted(questions(a) - questions(b)),

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -184,6 +185,7 @@ def _create_tree(version: QuestionnaireVersion, document: Mapping[str, Any]) -> 
             position=position,
             required=data.get("required", True),
             allow_not_applicable=data.get("allow_not_applicable", False),
+            none_option=data.get("none_option", ""),
             min_value=_d(data.get("min")),
             max_value=_d(data.get("max")),
             linear_from_value=_d(linear.get("from_value")),
@@ -416,6 +418,29 @@ def _lock_draft(assessment: Assessment, expected_etag: str | None = None) -> Ass
 
 
 @transaction.atomic
+def _notes_still_carried_over(
+    item: AnswerInput, previous: selectors.StoredAnswer | None, values: dict[str, Any]
+) -> bool:
+    """Whether an answer's copied comment and evidence stay flagged as carried over; `values`
+    loses them when the answer changes, since they explained the earlier answer.
+
+    Sending a comment or evidence confirms the notes; resending the same answer keeps the flag.
+    """
+    if previous is None or not previous.notes_carried_over:
+        return False
+    if item.fields & {"comment", "evidence_url"}:
+        return False
+    unchanged = (
+        values["choices"] == list(previous.choices)
+        and values["number"] == previous.number
+        and values["not_applicable"] == previous.not_applicable
+    )
+    if unchanged:
+        return True
+    values["comment"], values["evidence_url"] = "", ""
+    return False
+
+
 def assessment_save_answers(
     *,
     assessment: Assessment,
@@ -458,6 +483,7 @@ def assessment_save_answers(
             for name in ANSWER_FIELDS
         }
         values["choices"] = list(values["choices"])
+        values["notes_carried_over"] = _notes_still_carried_over(item, previous, values)
         problems = scoring.validate_answer(
             engine_questions[item.question],
             scoring.Answer(
@@ -495,7 +521,7 @@ def assessment_save_answers(
         rows,
         update_conflicts=True,
         unique_fields=["assessment", "question"],
-        update_fields=[*ANSWER_FIELDS, "answered_by", "updated_at"],
+        update_fields=[*ANSWER_FIELDS, "notes_carried_over", "answered_by", "updated_at"],
     )
     Answer.history.bulk_history_create(created, default_user=user, default_date=now)
     Answer.history.bulk_history_create(changed, update=True, default_user=user, default_date=now)
@@ -511,6 +537,7 @@ def assessment_save_answers(
             row.not_applicable,
             row.comment,
             row.evidence_url,
+            row.notes_carried_over,
             now,
         )
     order = tree.form_order
@@ -576,21 +603,57 @@ def result_figures(snapshot: Mapping[str, Any]) -> dict[tuple[str, str], Decimal
 
 
 def _target_nodes(
-    targets: Mapping[str, Any], tree: selectors.VersionTree, overall_max: Decimal | None
-) -> dict[tuple[str, str], Decimal]:
-    """An assessment's targets as percentages per node; a level becomes its share of the max."""
-    nodes: dict[tuple[str, str], Decimal] = {}
-    level_key = targets.get("level")
-    if level_key and overall_max:
-        level = next((lvl for lvl in tree.levels if lvl.key == level_key), None)
-        if level is not None and level.min_score is not None:
-            percent = Decimal(level.min_score) / overall_max * 100
-            nodes[("overall", "overall")] = percent.quantize(Decimal("0.0001"))
+    targets: Mapping[str, Any], tree: selectors.VersionTree, overall_max: Fraction | None
+) -> dict[tuple[str, str], Fraction | Decimal]:
+    """An assessment's targets as percentages per node; a level becomes its exact share of the
+    overall maximum (which "not applicable" answers may lower)."""
+    nodes: dict[tuple[str, str], Fraction | Decimal] = {}
+    level = _target_level(targets, tree)
+    if level is not None and level.min_score is not None and overall_max:
+        nodes[("overall", "overall")] = Fraction(level.min_score) / overall_max * 100
     for key, percent in targets.get("sections", {}).items():
         nodes[("section", key)] = Decimal(str(percent))
     for slug, percent in targets.get("disciplines", {}).items():
         nodes[("discipline", slug)] = Decimal(str(percent))
     return nodes
+
+
+def _target_level(targets: Mapping[str, Any], tree: selectors.VersionTree) -> Any:
+    key = targets.get("level")
+    return next((level for level in tree.levels if level.key == key), None) if key else None
+
+
+def _exact_figures(
+    exact: scoring.ExactPercents, root_key: str
+) -> dict[tuple[str, str], Fraction | None]:
+    """The exact percentages of the nodes a target may name."""
+    figures: dict[tuple[str, str], Fraction | None] = {
+        ("overall", "overall"): exact.nodes.get(root_key)
+    }
+    figures |= {("section", key): percent for key, percent in exact.nodes.items()}
+    figures |= {
+        ("discipline", slug): percent
+        for slug, percent in exact.breakdowns.get("disciplines", {}).items()
+    }
+    return figures
+
+
+def targets_view(targets: Mapping[str, Any], tree: selectors.VersionTree) -> dict[str, Any]:
+    """An assessment's targets as set, with the level's name, percentages to 4 places."""
+    level = _target_level(targets, tree)
+    places = Decimal("0.0001")
+    return {
+        "level": level.key if level else None,
+        "level_name": level.name if level else None,
+        "sections": {
+            key: str(Decimal(str(value)).quantize(places))
+            for key, value in targets.get("sections", {}).items()
+        },
+        "disciplines": {
+            slug: str(Decimal(str(value)).quantize(places))
+            for slug, value in targets.get("disciplines", {}).items()
+        },
+    }
 
 
 def assessment_targets_validate(
@@ -692,14 +755,20 @@ def assessment_submit_with_answers(
     previous_id, previous_figures = selectors.previous_figures(assessment)
     figures = result_figures(snapshot)
     snapshot["previous_assessment"] = previous_id
-    snapshot["targets"] = [
-        row.to_dict()
-        for row in targets.evaluate(
-            _target_nodes(assessment.targets, tree, result.overall_max),
-            figures,
-            previous_figures,
-        )
-    ]
+    exact = scoring.exact_percents(model, engine_answers)
+    if result.failed_gates:
+        snapshot["level_without_gates"] = scoring.level_without_gates(model, exact.overall)
+    target_level = _target_level(assessment.targets, tree)
+    snapshot["targets"] = []
+    for row in targets.evaluate(
+        _target_nodes(assessment.targets, tree, exact.overall_max),
+        _exact_figures(exact, tree.root.key),
+        previous_figures,
+    ):
+        shown = row.to_dict()
+        if row.axis == "overall" and target_level is not None:
+            shown["level"], shown["level_name"] = target_level.key, target_level.name
+        snapshot["targets"].append(shown)
 
     now = timezone.now()
     stored = Result.objects.create(
@@ -744,7 +813,9 @@ def assessment_copy(*, assessment: Assessment, user: AbstractBaseUser) -> CopyOu
     """Start a re-assessment: a draft on the latest published version, answers pre-filled.
 
     Answers are matched by question key; an answer that no longer fits its question (the
-    question is gone, or its choices or range changed) is left out and reported.
+    question is gone, or its choices or range changed) is left out and reported. Comments and
+    evidence are copied flagged `notes_carried_over`: changing the answer later clears them,
+    unless the same save sends a comment or evidence (which confirms them).
     """
     if not assessment.is_submitted:
         raise Conflict("Only a submitted assessment can be copied.", code="not_submitted")
@@ -778,6 +849,7 @@ def assessment_copy(*, assessment: Assessment, user: AbstractBaseUser) -> CopyOu
                 not_applicable=answer.not_applicable,
                 comment=answer.comment,
                 evidence_url=answer.evidence_url,
+                notes_carried_over=bool(answer.comment or answer.evidence_url),
                 answered_by=user,
             )
         )

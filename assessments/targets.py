@@ -1,15 +1,20 @@
 """Targets: how far a result is from the goals an organisation set, and how far it came.
 
-Pure: figures arrive as plain mappings of percentages (0-100). A target names a node of the
-result (the overall score, a section of the tree, or a discipline) and the percentage the
-organisation wants to reach there.
+Pure: figures arrive as plain mappings of percentages (0-100), exact (Fraction or Decimal), and
+every figure below is computed from them exactly and rounded once, half up, to 4 places. A
+target names a node of the result (the overall score, a section of the tree, or a discipline)
+and the percentage the organisation wants to reach there. All figures are percentages of the
+node's maximum score, except `percent_to_target` and `progress`, which are shares in percent:
 
-- distance = target - actual, never below 0 (0 means met)
+- distance = target - actual, in percentage points, never below 0 (0 means met)
 - percent_to_target = actual / target x 100, capped at 100 (a target of 0 is always met)
-- progress (against the previous submitted result of the same questionnaire) =
-  (actual - previous) / (target - previous) x 100: the share of the gap that was closed,
-  negative when the score fell; None when there was no previous result or the target was
-  already met then.
+- change (against the previous submitted result of the same questionnaire) = actual -
+  previous, in percentage points, negative when the score fell
+- progress = change / (target - previous) x 100: the share of the gap that was closed since
+  the previous result, above 100 when the score overshot the target, negative when it fell;
+  None when there was no previous result or the target was already met then.
+
+`previous` is the figure stored with that earlier result (4 places): what was reported then.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 _PLACES = Decimal("0.0001")
-_HUNDRED = Decimal(100)
+_HUNDRED = Fraction(100)
 
 # A node of a result: ("overall", "overall"), ("section", key) or ("discipline", slug).
 Node = tuple[str, str]
+Number = Fraction | Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,7 @@ class TargetProgress:
     distance: Decimal | None
     percent_to_target: Decimal | None
     previous: Decimal | None
+    change: Decimal | None
     progress: Decimal | None
 
     def to_dict(self) -> dict[str, object]:
@@ -50,43 +58,62 @@ class TargetProgress:
             "distance": text(self.distance),
             "percent_to_target": text(self.percent_to_target),
             "previous": text(self.previous),
+            "change": text(self.change),
             "progress": text(self.progress),
         }
 
 
-def _q(value: Decimal) -> Decimal:
-    return value.quantize(_PLACES, rounding=ROUND_HALF_UP)
+def _q(value: Fraction) -> Decimal:
+    """`value` rounded half up to 4 places, from the exact fraction (no double rounding)."""
+    scaled = abs(value) * 10_000
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest >= scaled.denominator:
+        whole += 1
+    return (Decimal(-whole if value < 0 else whole) / 10_000).quantize(_PLACES, ROUND_HALF_UP)
+
+
+def _q_or_none(value: Fraction | None) -> Decimal | None:
+    return None if value is None else _q(value)
 
 
 def evaluate(
-    targets: Mapping[Node, Decimal],
-    actual: Mapping[Node, Decimal | None],
-    previous: Mapping[Node, Decimal | None] | None = None,
+    targets: Mapping[Node, Number],
+    actual: Mapping[Node, Number | None],
+    previous: Mapping[Node, Number | None] | None = None,
 ) -> tuple[TargetProgress, ...]:
-    """Distance, percent to target and progress for every target, in the order given."""
+    """Distance, percent to target, change and progress for every target, in the order given."""
     rows = []
-    for (axis, key), target in targets.items():
-        now = actual.get((axis, key))
-        before = previous.get((axis, key)) if previous is not None else None
-        if now is None:
-            rows.append(TargetProgress(axis, key, target, None, False, None, None, before, None))
+    for (axis, key), target_value in targets.items():
+        target = Fraction(target_value)
+        now_value = actual.get((axis, key))
+        before_value = previous.get((axis, key)) if previous is not None else None
+        before = None if before_value is None else Fraction(before_value)
+        if now_value is None:
+            rows.append(
+                TargetProgress(
+                    axis, key, _q(target), None, False, None, None, _q_or_none(before), None, None
+                )
+            )
             continue
-        distance = max(target - now, Decimal(0))
+        now = Fraction(now_value)
         to_target = _HUNDRED if target <= 0 else min(now / target * _HUNDRED, _HUNDRED)
-        progress = None
-        if before is not None and target > before:
-            progress = _q((now - before) / (target - before) * _HUNDRED)
+        change = progress = None
+        if before is not None:
+            change = now - before
+            if target > before:
+                progress = change / (target - before) * _HUNDRED
         rows.append(
             TargetProgress(
                 axis=axis,
                 key=key,
-                target=target,
-                actual=now,
+                target=_q(target),
+                actual=_q(now),
                 met=now >= target,
-                distance=_q(distance),
+                distance=_q(max(target - now, Fraction(0))),
                 percent_to_target=_q(to_target),
-                previous=before,
-                progress=progress,
+                previous=_q_or_none(before),
+                change=_q_or_none(change),
+                progress=_q_or_none(progress),
             )
         )
     return tuple(rows)

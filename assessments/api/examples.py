@@ -27,11 +27,18 @@ ASSESSMENT = OpenApiExample(
         "title": "Q4 review",
         "status": "draft",
         "level": None,
+        "level_name": None,
         "copied_from": None,
         "created_by": "olivia",
         "created_at": "2026-11-20T09:00:00Z",
         "updated_at": "2026-11-20T09:30:00Z",
         "submitted_at": None,
+        "targets": {
+            "level": "managed",
+            "level_name": "Managed",
+            "sections": {"ci-cd": "80.0000"},
+            "disciplines": {},
+        },
         "progress": {
             "total": 22,
             "answered": 1,
@@ -47,6 +54,7 @@ ASSESSMENT = OpenApiExample(
                 "not_applicable": False,
                 "comment": "One board for dev and ops",
                 "evidence_url": "https://jira.example.com/board/7",
+                "notes_carried_over": False,
                 "updated_at": "2026-11-20T09:30:00Z",
             }
         ],
@@ -109,6 +117,7 @@ RECOMMENDATIONS = OpenApiExample(
         "assessment": 42,
         "recommender_version": "1.0",
         "level": "repeatable",
+        "level_name": "Repeatable",
         "recommendations": [
             {
                 "rank": 1,

@@ -86,6 +86,7 @@ class AnswerSerializer(serializers.ModelSerializer):
             "not_applicable",
             "comment",
             "evidence_url",
+            "notes_carried_over",
             "updated_at",
         ]
 
@@ -116,6 +117,7 @@ def answer_rows(answers: Iterable[Any]) -> list[dict[str, Any]]:
                 "not_applicable": answer.not_applicable,
                 "comment": answer.comment,
                 "evidence_url": answer.evidence_url,
+                "notes_carried_over": answer.notes_carried_over,
                 "updated_at": text,
             }
         )
@@ -134,6 +136,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(source="version.number", read_only=True)
     created_by = serializers.CharField(source="created_by.get_username", read_only=True)
     level = serializers.SerializerMethodField()
+    level_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Assessment
@@ -145,6 +148,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "title",
             "status",
             "level",
+            "level_name",
             "copied_from",
             "created_by",
             "created_at",
@@ -155,17 +159,35 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_level(self, assessment: Assessment) -> str | None:
-        """The level reached, once submitted."""
+        """The key of the level reached, once submitted (as in the result)."""
         result = getattr(assessment, "result", None) if assessment.is_submitted else None
-        return result.level_name if result else None
+        return (result.level_key or None) if result else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_level_name(self, assessment: Assessment) -> str | None:
+        """The name of the level reached, once submitted."""
+        result = getattr(assessment, "result", None) if assessment.is_submitted else None
+        return (result.level_name or None) if result else None
+
+
+class TargetsViewSerializer(serializers.Serializer):
+    level = serializers.CharField(allow_null=True, help_text="Key of the level to reach overall.")
+    level_name = serializers.CharField(allow_null=True)
+    sections = serializers.DictField(
+        child=serializers.CharField(), help_text="Section key -> target percentage (0-100)."
+    )
+    disciplines = serializers.DictField(
+        child=serializers.CharField(), help_text="Discipline slug -> target percentage (0-100)."
+    )
 
 
 class AssessmentDetailSerializer(AssessmentSerializer):
+    targets = TargetsViewSerializer(read_only=True)
     progress = ProgressSerializer(read_only=True)
     answers = AnswerSerializer(many=True, read_only=True, source="answer_rows")
 
     class Meta(AssessmentSerializer.Meta):
-        fields = [*AssessmentSerializer.Meta.fields, "progress", "answers"]
+        fields = [*AssessmentSerializer.Meta.fields, "targets", "progress", "answers"]
         read_only_fields = fields
 
 
@@ -184,7 +206,8 @@ class AnswerInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=80),
         max_length=MAX_CHOICES_PER_ANSWER,
         required=False,
-        help_text="Choice keys (one for single choice and yes/no; yes/no keys are yes, no).",
+        help_text="Choice keys (one for single choice and yes/no; yes/no keys are yes, no). "
+        '["none"] answers "none of these" where the question has a none_option.',
     )
     number = serializers.DecimalField(
         max_digits=14,

@@ -251,6 +251,7 @@ class AssessmentViewSet(
         data = dict(
             serializers.AssessmentSerializer(assessment, context=self.get_serializer_context()).data
         )
+        data["targets"] = services.targets_view(assessment.targets, tree)
         return data | _answers_body(tree, answers)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -442,6 +443,7 @@ class AssessmentViewSet(
                 "assessment": result.assessment_id,
                 "recommender_version": result.snapshot.get("recommender_version"),
                 "level": result.level_key or None,
+                "level_name": result.level_name or None,
                 "recommendations": result.snapshot.get("recommendations", []),
             }
         )
@@ -451,7 +453,9 @@ class AssessmentViewSet(
         summary="Per-node deltas between two submitted assessments of one organisation",
         description="Sections and questions are matched by their stable keys, so assessments "
         "answered on different questionnaire versions can be compared; questions found in only "
-        "one of them are listed.",
+        "one of them are listed. `first` is always the earlier submitted of the two and `second` "
+        "the later, in whichever order the URL names them: every `delta` is second minus first "
+        "in percentage points, positive when the score went up.",
         responses={200: OpenApiTypes.OBJECT, 409: CONFLICT},
     )
     @action(

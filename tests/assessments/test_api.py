@@ -143,7 +143,8 @@ def test_the_whole_journey_from_creation_to_result(rubric: Any, editor: User) ->
     submitted = client.post(f"{url}/submit/")
     assert submitted.status_code == 200
     assert submitted.json()["status"] == "submitted"
-    assert submitted.json()["level"] == "Exemplary"
+    # `level` is the key everywhere (as in the result), with its name beside it
+    assert (submitted.json()["level"], submitted.json()["level_name"]) == ("exemplary", "Exemplary")
 
     result = client.get(f"{url}/result/").json()
     # automation: 1 + 0.5 + 1 = 2.5 of 3; environments: 1 + 0.5 + 1 = 2.5 of 3; min -> 2.5
@@ -349,6 +350,55 @@ def test_copy_starts_a_reassessment_with_answers_prefilled(submitted: Any, owner
     assert body["assessment"]["copied_from"] == submitted.pk
     assert body["assessment"]["progress"]["complete"] is True
     assert body["dropped_answers"] == []
+
+
+def test_a_copy_flags_carried_over_notes_and_clears_them_when_the_answer_changes(
+    draft: Any, owner: User
+) -> None:
+    client = client_for(owner)
+    answer_all(draft, owner)
+    note = {"comment": "Nightly only", "evidence_url": "https://ci.example.com/runs"}
+    client.patch(
+        f"/api/v1/assessments/{draft.pk}/answers/",
+        {"answers": [{"question": key, **note} for key in ("unit-tests", "flaky-tests")]},
+    )
+    services.assessment_submit(assessment=draft, user=owner)
+    copy = client.post(f"/api/v1/assessments/{draft.pk}/copy/").json()["assessment"]
+    rows = {row["question"]: row for row in copy["answers"]}
+    assert {key for key, row in rows.items() if row["notes_carried_over"]} == {
+        "unit-tests",
+        "flaky-tests",
+    }
+    assert rows["unit-tests"]["comment"] == "Nightly only"
+    saved = client.patch(
+        f"/api/v1/assessments/{copy['id']}/answers/",
+        {
+            "answers": [
+                # changed: the old note described the old answer and is cleared
+                {"question": "unit-tests", "choices": ["partly"]},
+                # resent unchanged: still flagged as carried over
+                {"question": "flaky-tests", "choices": ["fully"]},
+                # no note to carry
+                {"question": "env-teardown", "choices": ["partly"]},
+            ]
+        },
+    ).json()
+    rows = {row["question"]: row for row in saved["answers"]}
+    assert (rows["unit-tests"]["comment"], rows["unit-tests"]["evidence_url"]) == ("", "")
+    assert rows["unit-tests"]["notes_carried_over"] is False
+    assert rows["flaky-tests"]["comment"] == "Nightly only"
+    assert rows["flaky-tests"]["notes_carried_over"] is True
+    # a change sent with a note keeps the note given and confirms it
+    confirmed = client.patch(
+        f"/api/v1/assessments/{copy['id']}/answers/",
+        {"answers": [{"question": "flaky-tests", "choices": ["partly"], "comment": "Weekly"}]},
+    ).json()
+    row = next(r for r in confirmed["answers"] if r["question"] == "flaky-tests")
+    assert (row["comment"], row["evidence_url"], row["notes_carried_over"]) == (
+        "Weekly",
+        "https://ci.example.com/runs",
+        False,
+    )
 
 
 def test_copy_to_a_newer_version_drops_and_reports_answers_that_no_longer_fit(

@@ -107,7 +107,7 @@ def test_recommendations_rank_practices_by_the_gain_a_rerun_of_the_engine_shows(
     # p-ci at full marks: build = 1 -> (3 + 0) / 4 = 0.75, gain 0.375, reaches "defined"
     # p-mon at full marks: run = 1 -> (1.5 + 1) / 4 = 0.625, gain 0.25, reaches "defined"
     # p-vcs is at full marks already: not recommended
-    assert body["level"] == "initial"
+    assert (body["level"], body["level_name"]) == ("initial", "Initial")
     ranked = [(r["practice"], r["expected_overall"], r["expected_gain"], r["expected_level"])
               for r in body["recommendations"]]  # fmt: skip
     assert ranked == [
@@ -182,6 +182,30 @@ def test_targets_are_validated_against_the_questionnaire(
     assert ok.json()["title"] == "Baseline"
 
 
+def test_targets_are_readable_before_submit_with_the_level_named(
+    insight: Any, organisation: Organisation, owner: User
+) -> None:
+    draft = services.assessment_create(organisation=organisation, version=insight, user=owner)
+    client = client_for(owner)
+    expected = {
+        "level": "optimising",
+        "level_name": "Optimising",
+        "sections": {"run": "50.0000"},
+        "disciplines": {"devops": "80.0000"},
+    }
+    echoed = patch_assessment(client, draft.pk, {"targets": TARGETS})
+    assert echoed.status_code == 200
+    assert echoed.json()["targets"] == expected
+    assert client.get(f"/api/v1/assessments/{draft.pk}/").json()["targets"] == expected
+    fresh = services.assessment_create(organisation=organisation, version=insight, user=owner)
+    assert client.get(f"/api/v1/assessments/{fresh.pk}/").json()["targets"] == {
+        "level": None,
+        "level_name": None,
+        "sections": {},
+        "disciplines": {},
+    }
+
+
 TARGETS = {"level": "optimising", "sections": {"run": 50}, "disciplines": {"devops": 80}}
 
 
@@ -204,7 +228,8 @@ def test_targets_give_distance_percent_to_target_and_progress_since_last_time(
     assert first[("overall", "overall")] == {
         "axis": "overall", "key": "overall", "target": "90.0000", "actual": "37.5000",
         "met": False, "distance": "52.5000", "percent_to_target": "41.6667",  # 37.5 / 90
-        "previous": None, "progress": None,
+        "previous": None, "change": None, "progress": None,
+        "level": "optimising", "level_name": "Optimising",
     }  # fmt: skip
     assert first[("section", "run")]["distance"] == "50.0000"
     # devops: (1 + 0 + 0) / 3 = 33.3333%; 80 - 33.3333 = 46.6667
@@ -213,6 +238,7 @@ def test_targets_give_distance_percent_to_target_and_progress_since_last_time(
     # overall 75% now, 37.5% before: (75 - 37.5) / (90 - 37.5) = 37.5 / 52.5 = 71.4286%
     assert second[("overall", "overall")]["progress"] == "71.4286"
     assert second[("overall", "overall")]["previous"] == "37.5000"
+    assert second[("overall", "overall")]["change"] == "37.5000"  # percentage points
     # run stayed at 0: no progress towards 50
     assert second[("section", "run")]["progress"] == "0.0000"
     assert results[1]["previous_assessment"] == results[0]["assessment"]
@@ -277,6 +303,23 @@ def test_compare_gives_per_node_deltas(insight: Any, organisation: Any, owner: U
     )  # fmt: skip
     assert nodes["q-mon"]["delta"] == "0.0000"
     assert body["unmatched_questions"] == {"only_in_first": [], "only_in_second": []}
+    assert body["level"] == {
+        "first": "initial",
+        "first_name": "Initial",
+        "second": "defined",
+        "second_name": "Defined",
+    }
+
+
+def test_compare_reads_later_minus_earlier_whichever_way_the_url_names_them(
+    insight: Any, organisation: Any, owner: User
+) -> None:
+    first = submit(organisation, owner, insight, **FIRST)
+    second = submit(organisation, owner, insight, **SECOND)
+    body = client_for(owner).get(f"/api/v1/assessments/{second.pk}/compare/{first.pk}/").json()
+    assert (body["first"], body["second"]) == (first.pk, second.pk)
+    # 37.5% then 75%: the later result is 37.5 points up
+    assert body["overall"] == {"first": "37.5000", "second": "75.0000", "delta": "37.5000"}
 
 
 def test_compare_across_versions_matches_by_key_and_names_the_rest(

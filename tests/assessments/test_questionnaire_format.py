@@ -153,9 +153,12 @@ Q1 = ["root", "children", 0, "children", 0]
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [
-        ([*Q1, "choices", 1, "value"], "0,5", "root/s1/q1/choices/1/value: '0,5'"),
-        ([*Q1, "type"], "essay", "root/s1/q1/type: 'essay' is not one of"),
-        ([*Q1, "colour"], "red", "root/s1/q1: Additional properties are not allowed ('colour'"),
+        ([*Q1, "choices", 1, "value"], "0,5", "root/s1/q1/choices/1/value: '0,5' is not a number"),
+        ([*Q1, "weight"], "-1", "root/s1/q1/weight: '-1' is not a number above 0"),
+        ([*Q1, "key"], "Q 1", "'Q 1' is not a valid key: use lower-case letters and digits"),
+        ([*Q1, "text"], 12, "root/s1/q1/text: 12 is not a text"),
+        ([*Q1, "type"], "essay", "'essay' is not one of: single_choice, multiple_choice"),
+        ([*Q1, "colour"], "red", "root/s1/q1: unknown field: 'colour'"),
         ([*Q1, "text"], KeyError, "root/s1/q1: 'text' is a required property"),
         (["levels", 0, "min_score"], KeyError, "levels/low: threshold levels need a min_score"),
         ([*Q1, "choices"], [], "root/s1/q1/choices: [] should be non-empty"),
@@ -173,6 +176,42 @@ def test_a_bad_file_names_the_path_of_the_bad_element_and_imports_nothing(
     assert message in "\n".join(excinfo.value.errors)
     assert not Questionnaire.objects.exists()
     assert not Question.objects.exists()
+
+
+def test_schema_and_scoring_problems_are_reported_together_in_plain_words() -> None:
+    document = bad(small_document(), [*Q1, "choices", 1, "value"], "0,5")
+    document = bad(document, ["levels", 0, "min_score"], KeyError)
+    document = bad(document, [*Q1, "tags"], {"practices": ["no-such-practice"]})
+    with pytest.raises(questionnaire_format.FormatError) as excinfo:
+        services.questionnaire_import(document=document)
+    errors = excinfo.value.errors
+    assert "root/s1/q1/choices/1/value: '0,5' is not a number" in errors[0]
+    assert "levels/low: threshold levels need a min_score" in errors
+    assert "root/s1/q1/tags/practices: unknown practices: no-such-practice" in errors
+    assert len(errors) == 3
+    assert not any("does not match" in error for error in errors)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        (
+            "{key: no, label: No tests, value: 0}",
+            "root/s1/q1/choices/1/key: no/false is a boolean here; YAML reads an unquoted no, "
+            'off or false as the boolean false: quote it ("no")',
+        ),
+        (
+            "{key: none, label: None, value: 0, yes: 1}",
+            "root/s1/q1/choices/1: unknown field: yes/true (YAML reads an unquoted yes, on or "
+            "true as the boolean true: quote it)",
+        ),
+    ],
+)
+def test_an_unquoted_yaml_boolean_gets_a_hint_to_quote_it(yaml_text: str, message: str) -> None:
+    document = bad(small_document(), [*Q1, "choices", 1], yaml.safe_load(yaml_text))
+    with pytest.raises(questionnaire_format.FormatError) as excinfo:
+        services.questionnaire_import(document=document)
+    assert excinfo.value.errors == [message]
 
 
 def test_unknown_tags_are_reported_per_axis() -> None:

@@ -497,6 +497,12 @@ ALWAYS_NEVER = Question(
     choices=(Choice("yes", D(1), "Always"), Choice("no", D(0))),
 )
 NUMBER = Question("q", QuestionType.NUMBER, max_value=D(10))
+CHECKS_OR_NONE = Question(
+    "q",
+    QuestionType.MULTIPLE_CHOICE,
+    choices=(Choice("lint", D("0.5"), "Linting"), Choice("tests", D("0.5"), "Tests")),
+    none_option="None of these checks runs",
+)
 
 
 @pytest.mark.parametrize(
@@ -504,10 +510,14 @@ NUMBER = Question("q", QuestionType.NUMBER, max_value=D(10))
     [
         (YES_NO, None, "unanswered"),
         (YES_NO, Answer("q"), "unanswered"),
+        (yes_no("q", required=False), None, "left blank (optional, scores 0)"),
+        (yes_no("q", required=False), Answer("q"), "left blank (optional, scores 0)"),
         (YES_NO, na("q"), "not applicable"),
         (YES_NO, yes("q"), "Yes"),  # the engine's implicit yes/no choices carry labels
         (ALWAYS_NEVER, yes("q"), "Always"),
         (ALWAYS_NEVER, no("q"), "no"),  # declared without a label: the key
+        (CHECKS_OR_NONE, Answer("q", ("none",)), "None of these checks runs"),
+        (CHECKS_OR_NONE, Answer("q", ("tests", "lint")), "Linting, Tests"),
         (NUMBER, num("q", "3"), "3"),
         (NUMBER, num("q", "0.50"), "0.50"),
     ],

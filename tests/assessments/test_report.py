@@ -21,8 +21,14 @@ from assessments.models import (
     QuestionnaireVersion,
     Result,
 )
+from catalog.models import LifecyclePhase
 from tests.assessments.conftest import client_for, member
-from tests.factories import DisciplineFactory, HindranceFactory, LifecyclePhaseFactory
+from tests.factories import (
+    DisciplineFactory,
+    HindranceFactory,
+    LifecyclePhaseFactory,
+    PracticeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -293,8 +299,11 @@ def test_report_and_radar_queries_do_not_grow_with_questions_or_history(
     # 2 the organisation's history up to this result, and its discipline/hindrance scores
     # (the published version's tree comes from selectors.version_tree's process cache,
     # which the submit above has filled)
-    for url in (report_url, radar_url):
-        with django_assert_num_queries(3):
+    # the report also reads
+    # 4 the comments and evidence links of the answers
+    # 5, 6 the peer percentiles: this result's figures, every organisation's latest figures
+    for url, queries in ((report_url, 6), (radar_url, 3)):
+        with django_assert_num_queries(queries):
             assert client.get(url(assessment.pk)).status_code == 200
 
 
@@ -431,3 +440,129 @@ def test_differences_name_each_key_that_disagrees(
     fresh: dict[str, Any], stored: dict[str, Any], found: list[str]
 ) -> None:
     assert recheck.differences(fresh, stored) == found
+
+
+# --- explanations: gates, empty recommendations, notes, peers ---------------------------------
+
+
+def gated_version(*, practices: bool = False) -> QuestionnaireVersion:
+    data = document(slug="ops-gated")
+    data["level_mode"] = "gated"
+    build = data["root"]["children"][0]["children"]
+    build[0]["level_gate"] = "managed"
+    if practices:
+        for question in build:
+            question["tags"]["practices"] = ["devops-ci"]
+    return services.questionnaire_import(document=data).version
+
+
+def submit_choices(
+    version: QuestionnaireVersion, organisation: Organisation, user: User, **choices: str
+) -> Assessment:
+    assessment = answered(version, organisation, user, choice="yes")
+    services.assessment_save_answers(
+        assessment=assessment,
+        answers=[
+            services.AnswerInput(question=key, choices=(value,), fields=frozenset({"choices"}))
+            for key, value in choices.items()
+        ],
+        user=user,
+    )
+    return services.assessment_submit(assessment=assessment, user=user)
+
+
+def test_the_report_and_the_admin_say_which_gate_held_the_level_back(
+    catalogue: None, acme: Organisation, owner: User, manager: Client
+) -> None:
+    # build = (0.5 + 1) / 2 = 0.75, run = 1: overall (0.75 + 1) / 2 = 0.875 reaches "managed"
+    # (0.5), but ci is gated at managed and scored 0.5 of the 1 it needs: the level is initial
+    assessment = submit_choices(gated_version(), acme, owner, ci="partly")
+    assert (assessment.result.level_key, assessment.result.snapshot["failed_gates"]) == (
+        "initial",
+        {"managed": ["ci"]},
+    )
+    assert assessment.result.snapshot["level_without_gates"] == "managed"
+    report = client_for(owner).get(report_url(assessment.pk)).content.decode()
+    admin = manager.get(
+        reverse("admin:assessments_assessment_change", args=[assessment.pk])
+    ).content.decode()
+    for page in (report, admin):
+        assert "Held back by level gates." in page
+        assert "The overall score alone reaches <strong>Managed</strong>" in page
+        assert "the result stops at <strong>Initial</strong>" in page
+        assert (
+            'Managed: Question ci? <span class="answer">“Partly”</span> scored 0.5, needs 1' in page
+        )
+
+
+def test_a_result_without_failed_gates_shows_no_gate_note(result: Assessment, owner: User) -> None:
+    assert "Held back" not in client_for(owner).get(report_url(result.pk)).content.decode()
+
+
+def test_empty_recommendations_say_the_questions_carry_no_practice(
+    result: Assessment, owner: User
+) -> None:
+    # the questions of `document()` are tagged with disciplines, phases and hindrances only
+    assert result.result.snapshot["recommendations"] == []
+    report = client_for(owner).get(report_url(result.pk)).content.decode()
+    assert (
+        "No recommendations: the questions of this questionnaire are not linked to any "
+        "practice, so there is nothing to rank (3 question(s) are below full marks)." in report
+    )
+    assert "at full marks" not in report.split("What to improve first")[1].split("<h2")[0]
+
+
+def test_empty_recommendations_at_full_marks_say_so(
+    catalogue: None, acme: Organisation, owner: User
+) -> None:
+    PracticeFactory(slug="devops-ci", phase=LifecyclePhase.objects.get(slug="devops-build"))
+    assessment = submit_choices(gated_version(practices=True), acme, owner, alerts="partly")
+    report = client_for(owner).get(report_url(assessment.pk)).content.decode()
+    assert (
+        "No recommendations: every question linked to a practice is at full marks or not "
+        "applicable. 1 question(s) below full marks are not linked to a practice, so they "
+        "cannot be recommended." in report
+    )
+
+
+def test_the_report_shows_comments_and_evidence_next_to_the_answers(
+    version: QuestionnaireVersion, acme: Organisation, owner: User
+) -> None:
+    assessment = answered(version, acme, owner)
+    services.assessment_save_answers(
+        assessment=assessment,
+        answers=[
+            services.AnswerInput(
+                question="ci",
+                comment=f"Only the main service {SCRIPT}",
+                evidence_url="https://ci.example.com/pipelines",
+                fields=frozenset({"comment", "evidence_url"}),
+            )
+        ],
+        user=owner,
+    )
+    services.assessment_submit(assessment=assessment, user=owner)
+    report = client_for(owner).get(report_url(assessment.pk)).content.decode()
+    assert "Comment: Only the main service &lt;script&gt;" in report
+    assert (
+        'Evidence: <a href="https://ci.example.com/pipelines">https://ci.example.com/pipelines</a>'
+        in report
+    )
+
+
+def test_the_report_shows_peer_percentiles_once_five_organisations_take_part(
+    version: QuestionnaireVersion, acme: Organisation, owner: User
+) -> None:
+    mine = submitted(version, acme, owner, choice="yes")
+    for n, choice in enumerate(["no", "no", "partly", "yes"]):
+        other = Organisation.objects.create(slug=f"peer-{n}", name=f"Peer {n}")
+        submitted(
+            version, other, member(other, f"peer-user-{n}", Membership.Role.OWNER), choice=choice
+        )
+    report = client_for(owner).get(report_url(mine.pk)).content.decode()
+    assert "Compared with other organisations" in report
+    # overall 100% among 0, 0, 50, 100, 100: 3 below and 2 equal (half each) -> (3 + 1) / 5 = 80
+    assert (
+        '<th scope="row">Overall</th>\n      <td class="num">80.0</td>\n'
+        '      <td class="num">5</td>' in report
+    )

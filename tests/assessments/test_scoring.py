@@ -1212,3 +1212,89 @@ def test_an_invalid_model_is_refused_every_time_it_is_scored() -> None:
     for _ in range(2):
         with pytest.raises(scoring.ScoringError):
             scoring.score(broken, {})
+
+
+# --- "none of these" ---------------------------------------------------------------------------
+
+CHECKS = choice("checks", {"lint": "0.5", "tests": "0.5"}, multiple=True)
+CHECKS_OR_NONE = Question(
+    "checks", MULTIPLE, choices=CHECKS.choices, none_option="None of these checks runs"
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "errors"),
+    [
+        (pick("checks", "none"), []),
+        (pick("checks", "none", "lint"), ["'none' (none of these) cannot be combined with"]),
+        (pick("checks", "lint", "tests"), []),
+    ],
+)
+def test_none_of_these_is_an_answer_alone_where_the_question_offers_it(
+    answer: Answer, errors: list[str]
+) -> None:
+    found = validate_answer(CHECKS_OR_NONE, answer)
+    assert len(found) == len(errors)
+    assert [error[: len(expected)] for error, expected in zip(found, errors, strict=True)] == errors
+    if not errors:
+        run(model(CHECKS_OR_NONE), answer)
+    else:
+        with pytest.raises(ScoringError):
+            run(model(CHECKS_OR_NONE), answer)
+
+
+def test_none_of_these_is_refused_where_the_question_does_not_offer_it() -> None:
+    assert validate_answer(CHECKS, pick("checks", "none")) == [
+        "choice 'none' is not one of: lint, tests"
+    ]
+
+
+def test_none_of_these_scores_zero_counts_as_answered_and_keeps_the_maximum() -> None:
+    # checks (max 1) answered "none" and yes (max 1) answered yes: (0 + 1) / 2 = 0.5.
+    result = run(model(CHECKS_OR_NONE, yes_no("backups")), pick("checks", "none"), yes("backups"))
+    assert figures(result, "checks") == ("0.0000", "1.0000", "0.0000")
+    assert result.nodes["checks"].answered == 1
+    assert overall(result) == ("0.5000", "1.0000", "50.0000")
+    full = with_full_marks(model(CHECKS_OR_NONE), {}, ["checks"])
+    assert full["checks"].choices == ("lint", "tests")
+
+
+@pytest.mark.parametrize(
+    ("question", "problem"),
+    [
+        (
+            Question("q", SINGLE, choices=(Choice("a", D(1)),), none_option="None"),
+            "none_option applies only to multiple_choice questions, not to single_choice",
+        ),
+        (
+            Question("q", SCALE, max_value=D(4), none_option="None"),
+            "none_option applies only to multiple_choice questions, not to scale",
+        ),
+        (
+            Question("q", MULTIPLE, choices=(Choice("none", D(1)),), none_option="None"),
+            "choice key 'none' is reserved for the none_option; rename the choice",
+        ),
+    ],
+)
+def test_a_none_option_is_refused_where_it_cannot_work(question: Question, problem: str) -> None:
+    assert any(problem in error for error in validate_model(model(question)))
+
+
+@pytest.mark.parametrize(
+    ("mode", "overall", "expected"),
+    [
+        (LevelMode.GATED, "0.49", "initial"),
+        (LevelMode.GATED, "0.5", "managed"),  # inclusive, whatever gates say
+        (LevelMode.THRESHOLD, "0.9", "optimised"),
+        (LevelMode.THRESHOLD, None, None),
+    ],
+)
+def test_the_level_without_gates_is_the_level_the_overall_score_alone_reaches(
+    mode: LevelMode, overall: str | None, expected: str | None
+) -> None:
+    from assessments.scoring import level_without_gates
+
+    levels = (Level("initial", "Initial", D(0)), Level("managed", "Managed", D("0.5")),
+              Level("optimised", "Optimised", D("0.8")))  # fmt: skip
+    scored = model(yes_no("q", level_gate="managed"), levels=levels, level_mode=mode)
+    assert level_without_gates(scored, None if overall is None else D(overall)) == expected

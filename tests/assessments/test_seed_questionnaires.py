@@ -1,5 +1,6 @@
 """Invariants of the seed questionnaires in fixtures/questionnaires/."""
 
+import json
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -115,3 +116,59 @@ def test_the_demo_assessment_gets_sensible_recommendations_from_the_seed(seeded:
             assert catalogue_tool.ring != "hold"
             assert catalogue_tool.practices.filter(slug=rec["practice"]).exists()
         assert rec["triggers"], rec["practice"]
+
+
+NONE_OF_THESE = {
+    "devops-maturity": ["build-version-control", "fb-delivery-metrics"],
+    "mlops-maturity": ["mlp-team-roles", "mld-validation-checks", "mlr-lineage"],
+    "aiops-maturity": ["aim-detection-coverage"],
+}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_low_maturity_team_answers_none_of_these_and_can_submit(
+    seeded: Any, organisation: Any, owner: Any, slug: str
+) -> None:
+    version = next(v for v in seeded if v.questionnaire.slug == slug)
+    model = selectors.scoring_model(selectors.version_tree(version))
+    assessment = services.assessment_create(organisation=organisation, version=version, user=owner)
+    client = client_for(owner)
+    answers = []
+    for question in model.questions():
+        if question.key in NONE_OF_THESE[slug]:
+            answers.append({"question": question.key, "choices": ["none"]})
+        elif question.type == "multiple_choice":
+            pytest.fail(f"{question.key} is select-all-that-apply without a none option")
+        elif question.type in ("single_choice", "yes_no"):
+            lowest = min(scoring.answer_choices(question), key=lambda choice: choice.value)
+            answers.append({"question": question.key, "choices": [lowest.key]})
+        else:
+            answers.append({"question": question.key, "number": str(question.min_value or 0)})
+    tree = client.get(f"/api/v1/questionnaires/{slug}/").json()
+    assert all(f'"key": "{key}"' in json.dumps(tree) for key in NONE_OF_THESE[slug])
+    assert json.dumps(tree).count('"none_option"') == len(NONE_OF_THESE[slug])
+    saved = client.patch(f"/api/v1/assessments/{assessment.pk}/answers/", {"answers": answers})
+    assert saved.status_code == 200, saved.json()
+    assert saved.json()["progress"]["missing_required"] == []
+    assert client.post(f"/api/v1/assessments/{assessment.pk}/submit/").status_code == 200
+    result = client.get(f"/api/v1/assessments/{assessment.pk}/result/").json()
+    for key in NONE_OF_THESE[slug]:
+        node = result["nodes"][key]
+        assert (node["score"], node["answered"], node["applicable"]) == ("0.0000", 1, 1)
+    report = client.get(f"/api/v1/assessments/{assessment.pk}/report/").content.decode()
+    label = Question.objects.get(version=version, key=NONE_OF_THESE[slug][0]).none_option
+    assert label and label in report
+
+
+def test_none_of_these_combined_with_a_choice_is_a_400_naming_the_answer(
+    seeded: Any, organisation: Any, owner: Any
+) -> None:
+    version = next(v for v in seeded if v.questionnaire.slug == "devops-maturity")
+    assessment = services.assessment_create(organisation=organisation, version=version, user=owner)
+    body = {
+        "answers": [{"question": "build-version-control", "choices": ["none", "application-code"]}]
+    }
+    response = client_for(owner).patch(f"/api/v1/assessments/{assessment.pk}/answers/", body)
+    assert response.status_code == 400
+    assert "cannot be combined" in str(response.json())
+    assert not assessment.answers.exists()
