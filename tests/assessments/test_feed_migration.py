@@ -19,8 +19,18 @@ def migrate(targets: list[tuple[str, str]]) -> Any:
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture
+def back_to_latest() -> Any:
+    """Later tests in this process expect the schema of the newest migrations."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_existing_rows_get_uuids_and_submitted_ones_enter_the_feed(flushable: None) -> None:
+def test_existing_rows_get_uuids_and_submitted_ones_enter_the_feed(
+    flushable: None, back_to_latest: None
+) -> None:
     old = migrate(BEFORE)
     user = old.get_model("auth", "User").objects.create(username="olivia")
     organisation = old.get_model("assessments", "Organisation").objects.create(

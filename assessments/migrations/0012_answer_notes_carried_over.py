@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0008_question_none_option"),
+        ("assessments", "0011_question_none_option"),
     ]
 
     operations = [

@@ -29,7 +29,7 @@ _FIELD = dict(
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0007_assessment_revision"),
+        ("assessments", "0010_uuids_required"),
     ]
 
     operations = [
