@@ -417,7 +417,6 @@ def _lock_draft(assessment: Assessment, expected_etag: str | None = None) -> Ass
     return locked
 
 
-@transaction.atomic
 def _notes_still_carried_over(
     item: AnswerInput, previous: selectors.StoredAnswer | None, values: dict[str, Any]
 ) -> bool:
@@ -441,6 +440,7 @@ def _notes_still_carried_over(
     return False
 
 
+@transaction.atomic
 def assessment_save_answers(
     *,
     assessment: Assessment,

@@ -24,6 +24,7 @@ from assessments import feed, services
 from assessments.api import feed as feed_view
 from assessments.models import Assessment, Membership, Organisation, OrganisationAPIKey
 from tests.assessments.conftest import MODELS_DIR, answer_all, client_for, import_file
+from tests.feed_settling import settle
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "integrating.md"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -104,6 +105,7 @@ def test_every_example_in_the_guide_runs(live_server: Any, flushable: None, tmp_
         submit(acme, owner, version, title, choice)
         for title, choice in [("r0", "fully"), ("r1", "partly"), ("r2", "fully")]
     ]
+    settle()
     db_path = tmp_path / "scores.sqlite3"
     guide = Guide(
         tmp_path,
@@ -172,12 +174,14 @@ def test_every_example_in_the_guide_runs(live_server: Any, flushable: None, tmp_
     assert guide.run(incremental, **small) == "rows new or changed: 0\n"
     assert guide.run(incremental, **small) == "rows new or changed: 0 (304 Not Modified)\n"
     made.append(submit(acme, owner, version, "r3", "fully"))
+    settle()
     assert guide.run(incremental, **small) == "rows new or changed: 1\n"
     assert sorted(stored(db_path)) == sorted(str(a.uuid) for a in made)
     api, detail = client_for(owner), f"/api/v1/assessments/{made[0].pk}/"
     etag = api.get(detail)["ETag"]
     renamed = api.patch(detail, {"title": "r0 bis"}, HTTP_IF_MATCH=etag)
     assert renamed.status_code == 200, renamed.content
+    settle()
     assert guide.run(incremental, **small) == "rows new or changed: 1\n"
     rows = stored(db_path)
     assert len(rows) == 4 and rows[str(made[0].uuid)]["title"] == "r0 bis"  # upserted, not appended

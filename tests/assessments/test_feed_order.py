@@ -7,7 +7,6 @@ import io
 import json
 import random
 import threading
-import time
 from collections import Counter
 from typing import Any
 
@@ -19,6 +18,7 @@ from rest_framework.test import APIClient
 from assessments import feed, services
 from assessments.models import Assessment, FeedChange, Organisation, Questionnaire
 from tests.assessments.conftest import answer_all, client_for, patch_assessment
+from tests.feed_settling import settle
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL"
@@ -44,28 +44,6 @@ def sync(api: APIClient, cursor: str | None, size: int = 2) -> tuple[list[dict[s
         got += body["results"]
         cursor, url = body["next_cursor"], body["next"]
     return got, cursor
-
-
-def settle() -> None:
-    """Wait until every change written so far is settled (PostgreSQL).
-
-    The xmin is the server's: a transaction open in another database on the same server (a
-    test run next door) holds the feed back for a moment. Waiting for it is not a timing
-    assertion: the feed would deliver the rows a moment later.
-    """
-    if connection.vendor != "postgresql":
-        return
-    table = connection.ops.quote_name(FeedChange._meta.db_table)
-    for _ in range(600):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
-                f"> (SELECT COALESCE(MAX(xid), 0) FROM {table})"
-            )
-            if cursor.fetchone()[0]:
-                return
-        time.sleep(0.05)
-    raise AssertionError("changes still unsettled after 30 s")
 
 
 def streamed_table(chunks: Any) -> list[dict[str, str]]:
