@@ -41,7 +41,8 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     OpenApiParameter.HEADER,
-    description="Optional: the ETag last read; a stale one is refused with 412.",
+    description="Optional: the ETag last read, or `*` (matches whatever is current); a stale "
+    "or empty one is refused with 412.",
 )
 
 
@@ -248,7 +249,9 @@ class AssessmentFilter(filters.FilterSet):
         tags=["assessments"],
         summary="Change an assessment's title, or a draft's targets",
         description="Optimistic concurrency: send `If-Match` with the ETag of the assessment "
-        "as last read (every read returns it). Missing: 428. Stale: 412, nothing changes.",
+        "as last read (every read returns it), or `*` for whatever is current. Missing: 428. "
+        "Stale or empty: 412, nothing changes. Fields left out, or sent unchanged, keep the "
+        "revision (and the ETag).",
         parameters=[
             OpenApiParameter(
                 "If-Match",
@@ -364,7 +367,7 @@ class AssessmentViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assessment = self._editable()
         if_match = request.headers.get("If-Match")
-        if not if_match:
+        if if_match is None:
             raise PreconditionRequired()
         serializer = serializers.AssessmentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
