@@ -527,7 +527,8 @@ class AssessmentViewSet(
         detail=True,
         methods=["get"],
         filter_backends=[],
-        url_path=r"compare/(?P<other_id>[0-9]+)",
+        # At most 18 digits: a longer id names nothing and would overflow the query.
+        url_path=r"compare/(?P<other_id>[0-9]{1,18})",
     )
     def compare(self, request: Request, pk: str | None = None, other_id: str = "") -> Response:
         first = self.get_object()

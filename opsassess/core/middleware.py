@@ -1,6 +1,7 @@
 """Request and response rules every API endpoint shares, applied once for all of them."""
 
 from collections.abc import Callable
+from urllib.parse import unquote, unquote_to_bytes
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,17 +14,31 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def _not_utf8(query_string: str) -> list[str]:
+    """Names of the parameters whose bytes are not UTF-8 (Django would make them U+FFFD)."""
+    names = []
+    for piece in query_string.split("&"):
+        try:
+            unquote_to_bytes(piece.replace("+", " ")).decode("utf-8")
+        except UnicodeDecodeError:
+            names.append(unquote(piece.partition("=")[0], errors="replace"))
+    return names
+
+
 class QueryStringMiddleware:
-    """Refuses query parameters no endpoint can use: NUL characters, and values so long
-    they can only be an attack. Each is a 400 naming the parameter, before any view runs
-    (a NUL reaching a PostgreSQL query is a server error)."""
+    """Refuses query parameters no endpoint can use: bytes that are not UTF-8, NUL
+    characters, and values so long they can only be an attack. Each is a 400 naming the
+    parameter, before any view runs (a NUL reaching a PostgreSQL query is a server error)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _is_api(request):
-            errors = []
+            errors = [
+                {"code": "invalid", "detail": "Not valid UTF-8 (percent-encoded).", "attr": name}
+                for name in _not_utf8(request.META.get("QUERY_STRING", ""))
+            ]
             for name, values in request.GET.lists():
                 if "\x00" in name or any("\x00" in value for value in values):
                     detail = "Query parameters may not contain NUL characters."
