@@ -982,6 +982,31 @@ def test_the_login_lockout_429_matches_the_schema(world: World, settings: Any) -
     assert_conforms(SCHEMA[TOKEN]["POST"], response, {"body": {}, "media_type": "application/json"})
 
 
+def test_every_request_body_refuses_properties_it_does_not_declare() -> None:
+    """Each JSON body an operation takes is `additionalProperties: false`, nested objects
+    included: every write validates through opsassess.core.api.serializers' strict base."""
+    components = SCHEMA.raw_schema["components"]["schemas"]
+    open_bodies = []
+    for path, item in SCHEMA.raw_schema["paths"].items():
+        for method, operation in item.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            pending = [content.get("application/json", {}).get("schema", {})]
+            while pending:
+                schema = pending.pop()
+                if "$ref" in schema:
+                    name = schema["$ref"].rsplit("/", 1)[-1]
+                    schema = components[name]
+                else:
+                    name = f"{method.upper()} {path}"
+                if schema.get("type") == "object" and "properties" in schema:
+                    if schema.get("additionalProperties") is not False:
+                        open_bodies.append(name)
+                    pending.extend(schema["properties"].values())
+                elif schema.get("type") == "array":
+                    pending.append(schema.get("items", {}))
+    assert not open_bodies
+
+
 def schema_operations() -> set[tuple[str, str]]:
     return {
         (method.upper(), path)

@@ -77,7 +77,7 @@ class TokenView(APIView):
             401: UNAUTHORISED,
             429: serializers.LoginRefusedResponseSerializer,
         },
-        examples=[examples.TOKEN_REQUEST, examples.TOKEN_RESPONSE],
+        examples=[examples.TOKEN_REQUEST, examples.TOKEN_RESPONSE, examples.LOCKED_OUT],
     )
     def post(self, request: Request) -> Response:
         serializer = serializers.TokenRequestSerializer(data=request.data)

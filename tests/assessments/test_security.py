@@ -14,6 +14,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from assessments import services
 from assessments.models import Answer, Assessment
 from assessments.throttling import AnonRateThrottle
 from opsassess.core.client import client_ip
@@ -297,11 +298,18 @@ def test_every_write_names_unknown_and_mistyped_fields(
     assert attr in {error["attr"] for error in response.json()["errors"]}
 
 
-@pytest.mark.parametrize("query", ["page_size=\u0661\u0662", "page_size=1_0", "page_size=%2012"])
-def test_page_size_takes_ascii_digits_only(api_client: APIClient, query: str) -> None:
-    response = api_client.get(f"/api/v1/hindrances/?{query}")
+@pytest.mark.parametrize("value", ["\u0661\u0662", "1_0", "%2012", "1.0"])
+@pytest.mark.parametrize("name", ["page_size", "page"])
+def test_page_and_page_size_take_ascii_digits_only(
+    api_client: APIClient, name: str, value: str
+) -> None:
+    response = api_client.get(f"/api/v1/hindrances/?{name}={value}")
     assert response.status_code == 400
-    assert response.json()["errors"][0]["attr"] == "page_size"
+    assert response.json()["errors"][0]["attr"] == name
+
+
+def test_the_last_page_is_still_reachable_by_name(api_client: APIClient) -> None:
+    assert api_client.get("/api/v1/hindrances/?page=last").status_code == 200
 
 
 # --- no-op writes and If-Match ------------------------------------------------------------------
@@ -365,6 +373,23 @@ def test_responses_to_a_token_are_private_and_not_stored(
         assert {"private", "no-store"} <= {
             part.strip() for part in response["Cache-Control"].split(",")
         }
+        assert "Authorization" in response["Vary"]
+
+
+def test_scores_feed_pages_for_a_machine_key_are_private_and_not_stored(
+    submitted: Assessment, organisation: Any, owner: User
+) -> None:
+    _, secret = services.api_key_create(name="BI", organisation=organisation, created_by=owner)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    first = client.get("/api/v1/scores/")
+    assert first.status_code == 200
+    assert len(first.json()["results"]) == 1
+    again = client.get("/api/v1/scores/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    for response in (first, again):  # the 304 too: a cache must not keep it either
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]
         assert "Authorization" in response["Vary"]
 
 

@@ -29,6 +29,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
             )
         return size
 
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and raw not in self.last_page_strings:
+            if not re.fullmatch(r"[0-9]{1,9}", raw):
+                raise ValidationError(
+                    {self.page_query_param: ["Must be a page number (ASCII digits) or 'last'."]}
+                )
+        return super().get_page_number(request, paginator)
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
