@@ -31,11 +31,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_number(self, request: Request, paginator: Any) -> Any:
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and raw not in self.last_page_strings:
-            if not re.fullmatch(r"[0-9]{1,9}", raw):
-                raise ValidationError(
-                    {self.page_query_param: ["Must be a page number (ASCII digits) or 'last'."]}
-                )
+        is_page = raw is None or raw in self.last_page_strings or re.fullmatch(r"[0-9]{1,9}", raw)
+        if not is_page:
+            raise ValidationError(
+                {self.page_query_param: ["Must be a page number (ASCII digits) or 'last'."]}
+            )
         return super().get_page_number(request, paginator)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
