@@ -106,11 +106,12 @@ AUTHENTICATION_BACKENDS = [
 
 # How many reverse proxies of ours stand in front of the app and append to X-Forwarded-For.
 # 0 (the default) trusts none: the address is the socket's peer and the header is ignored.
-OPSASSESS_NUM_PROXIES = env.int("OPSASSESS_NUM_PROXIES", default=0)
-if OPSASSESS_NUM_PROXIES < 0:
+_num_proxies = env.str("OPSASSESS_NUM_PROXIES", default="0").strip()
+if not _num_proxies.isascii() or not _num_proxies.isdigit():
     raise ImproperlyConfigured(
-        f"OPSASSESS_NUM_PROXIES must be 0 or more; got {OPSASSESS_NUM_PROXIES}"
+        f"OPSASSESS_NUM_PROXIES must be a whole number, 0 or more; got {_num_proxies!r}"
     )
+OPSASSESS_NUM_PROXIES = int(_num_proxies)
 
 # Brute force: after 5 failed logins for a username from one address, that pair waits.
 AXES_FAILURE_LIMIT = env.int("OPSASSESS_LOGIN_FAILURE_LIMIT", default=5)

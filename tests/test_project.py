@@ -197,6 +197,35 @@ def test_production_refuses_throttle_counters_kept_per_process(cache_url: str | 
     assert "Set CACHE_URL" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["-1", "one", "1.5"])
+def test_a_bad_proxy_count_is_a_start_up_error(value: str) -> None:
+    result = load_settings(OPSASSESS_NUM_PROXIES=value)
+    assert result.returncode != 0
+    assert "OPSASSESS_NUM_PROXIES must be a whole number" in result.stderr
+
+
+def test_the_proxy_count_configures_throttles_and_lockout_alike() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.OPSASSESS_NUM_PROXIES, s.REST_FRAMEWORK['NUM_PROXIES'], "
+            "s.AXES_CLIENT_IP_CALLABLE)",
+        ],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("OPSASSESS_")},
+            "DJANGO_SETTINGS_MODULE": "opsassess.settings",
+            "OPSASSESS_NUM_PROXIES": "2",
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split() == ["2", "2", "opsassess.core.client.client_ip"], result.stderr
+
+
 def test_development_keeps_the_local_memory_cache() -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
