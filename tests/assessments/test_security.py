@@ -308,6 +308,17 @@ def test_page_and_page_size_take_ascii_digits_only(
     assert response.json()["errors"][0]["attr"] == name
 
 
+@pytest.mark.parametrize("value", ["%D9%A1", "1_0", "%201"])
+def test_number_filters_take_ascii_digits_only(
+    submitted: Assessment, owner: User, value: str
+) -> None:
+    client = client_for(owner)
+    assert client.get("/api/v1/scores/?version=1").json()["results"]
+    response = client.get(f"/api/v1/scores/?version={value}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "version"
+
+
 def test_the_last_page_is_still_reachable_by_name(api_client: APIClient) -> None:
     assert api_client.get("/api/v1/hindrances/?page=last").status_code == 200
 
