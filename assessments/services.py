@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.http import parse_etags
 from simple_history.utils import bulk_create_with_history
 
 from assessments import questionnaire_format, scoring, selectors
@@ -396,7 +397,13 @@ def _bump(assessment: Assessment) -> None:
 
 
 def _check_revision(assessment: Assessment, expected_etag: str | None) -> None:
-    if expected_etag is not None and expected_etag != assessment.etag:
+    """`expected_etag` is an If-Match value (None: not sent): `*` matches the assessment as
+    it is, otherwise one of the listed tags must equal its ETag (RFC 9110 13.1.1: strong
+    comparison, so weak tags never match). An empty value lists nothing, so matches nothing."""
+    if expected_etag is None:
+        return
+    tags = parse_etags(expected_etag)
+    if tags != ["*"] and assessment.etag not in tags:
         raise StaleVersion()
 
 
@@ -496,9 +503,19 @@ def assessment_save_answers(
         if problems:
             errors[f"answers.{index}"] = [f"{item.question}: {problem}" for problem in problems]
             continue
+        if previous is not None and all(
+            values[name] == getattr(previous, name) for name in ANSWER_FIELDS
+        ):
+            continue  # as stored already: no write, no history row, no new revision
         merged.append((item, values))
     if errors:
         raise ValidationError(errors)
+    order = tree.form_order
+    if not merged:
+        return SavedAnswers(
+            assessment=assessment,
+            answers=dict(sorted(stored.items(), key=lambda item: order[item[0]])),
+        )
 
     # One upsert (an INSERT ... ON CONFLICT DO UPDATE that returns every row's id) and one
     # history insert per kind of change, whatever the number of answers; the assessment row
@@ -540,7 +557,6 @@ def assessment_save_answers(
             row.notes_carried_over,
             now,
         )
-    order = tree.form_order
     return SavedAnswers(
         assessment=assessment,
         answers=dict(sorted(saved.items(), key=lambda item: order[item[0]])),
@@ -697,12 +713,15 @@ def assessment_update(
     else:
         assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
         _check_revision(assessment, expected_etag)
+    before = (assessment.title, assessment.targets)
     if targets is not None:
         assessment.targets = assessment_targets_validate(
             targets=targets, version=assessment.version
         )
     if title is not None:
         assessment.title = title
+    if (assessment.title, assessment.targets) == before:
+        return assessment  # nothing changed: the revision, and so the ETag, stay
     assessment.revision += 1
     assessment.save(update_fields=["title", "targets", "revision", "updated_at"])
     return assessment

@@ -1,9 +1,22 @@
 from typing import Any
 
+from rest_framework.throttling import AnonRateThrottle as BaseAnonRateThrottle
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.throttling import UserRateThrottle as BaseUserRateThrottle
 
 from assessments.authentication import api_key_of
+from opsassess.core.client import client_ip
+
+
+class ClientAddressMixin:
+    """Anonymous callers are told apart by the address django-axes uses too."""
+
+    def get_ident(self, request: Any) -> str:
+        return client_ip(request)
+
+
+class AnonRateThrottle(ClientAddressMixin, BaseAnonRateThrottle):
+    pass
 
 
 class APIKeyRateThrottle(SimpleRateThrottle):
@@ -18,7 +31,7 @@ class APIKeyRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": key.prefix}
 
 
-class UserRateThrottle(BaseUserRateThrottle):
+class UserRateThrottle(ClientAddressMixin, BaseUserRateThrottle):
     """Per user; requests made with a machine key are left to APIKeyRateThrottle."""
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:

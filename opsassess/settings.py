@@ -84,6 +84,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Cache-Control and Vary for API responses, 304s included (opsassess.core.middleware).
+    "opsassess.core.middleware.PrivateResponseMiddleware",
+    # 400 for query parameters holding NUL or absurdly long values, before any view.
+    "opsassess.core.middleware.QueryStringMiddleware",
     # ETags for every GET, and 304s for If-None-Match / If-Modified-Since.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,20 +104,31 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# How many reverse proxies of ours stand in front of the app and append to X-Forwarded-For.
+# 0 (the default) trusts none: the address is the socket's peer and the header is ignored.
+_num_proxies = env.str("OPSASSESS_NUM_PROXIES", default="0").strip()
+if not _num_proxies.isascii() or not _num_proxies.isdigit():
+    raise ImproperlyConfigured(
+        f"OPSASSESS_NUM_PROXIES must be a whole number, 0 or more; got {_num_proxies!r}"
+    )
+OPSASSESS_NUM_PROXIES = int(_num_proxies)
+
 # Brute force: after 5 failed logins for a username from one address, that pair waits.
 AXES_FAILURE_LIMIT = env.int("OPSASSESS_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("OPSASSESS_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "opsassess.core.views.locked_out"
-AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+# The lockout and the throttles attribute a request to one address (opsassess.core.client).
+AXES_CLIENT_IP_CALLABLE = "opsassess.core.client.client_ip"
 
 # The audit trail is read-only: nobody reverts history from the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Throttle counters must be shared by all workers in production: set CACHE_URL (e.g.
-# redis://127.0.0.1:6379/1 or dbcache://opsassess_cache). The local default suits one process.
+# redis://127.0.0.1:6379/1 or dbcache://opsassess_cache). The local default suits one process;
+# a system check (opsassess.core.checks) refuses it when DJANGO_ENV=production.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://opsassess")}
 
 ROOT_URLCONF = "opsassess.urls"
@@ -202,7 +217,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "opsassess.core.api.pagination.PageNumberPagination",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "assessments.throttling.AnonRateThrottle",
         "assessments.throttling.UserRateThrottle",
         "assessments.throttling.APIKeyRateThrottle",
     ],
@@ -212,8 +227,10 @@ REST_FRAMEWORK = {
         "user": env.str("OPSASSESS_THROTTLE_USER", default="600/minute"),
         "api_key": env.str("OPSASSESS_THROTTLE_API_KEY", default="300/minute"),
     },
+    # The same number as OPSASSESS_NUM_PROXIES; the throttles read it through client_ip().
+    "NUM_PROXIES": OPSASSESS_NUM_PROXIES,
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "opsassess.core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -245,7 +262,9 @@ SPECTACULAR_SETTINGS = {
             "ServerErrorEnum",
             *(f"ErrorCode{code}Enum" for code in (401, 403, 404, 405, 406, 415, 429, 500)),
         ]
-    },
+    }
+    # The `type` of the project's own error bodies (409, 412, 428, the login 429).
+    | {"ClientErrorTypeEnum": ["client_error"]},
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "opsassess.core.api.schema.truthful_errors",

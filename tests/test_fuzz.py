@@ -30,6 +30,7 @@ keeps no example database.
 
 from __future__ import annotations
 
+import json
 import os
 import zlib
 from collections.abc import Iterator
@@ -252,16 +253,22 @@ def fuzz(
     targets: Targets,
     modes: list[GenerationMode],
     checks: list[Any],
+    who: str = "owner",
+    profile: Any = None,
 ) -> None:
     operation = SCHEMA[path][method]
-    auth = {"Authorization": f"Token {targets.world.tokens['owner']}"}
+    auth = {
+        "owner": {"Authorization": f"Token {targets.world.tokens['owner']}"},
+        "api-key": {"Authorization": f"Api-Key {targets.world.api_key}"},
+        "anonymous": {},
+    }[who]
     # Generation from the schema alone (NO_FEEDBACK): not from constants found in the app's
     # code, which would change the examples, and so the outcome, with any unrelated edit.
     strategy = st.one_of(
         *(operation.as_strategy(generation_mode=mode, feedback=NO_FEEDBACK) for mode in modes)
     )
 
-    @FUZZ
+    @(profile or FUZZ)
     @given(case=strategy)
     def run(case: Any) -> None:
         targets.steer(case)
@@ -287,3 +294,106 @@ def test_no_server_error(method: str, path: str, targets: Targets) -> None:
 def test_responses_match_the_schema(method: str, path: str, targets: Targets) -> None:
     """Valid requests get a documented status, media type and body."""
     fuzz(method, path, targets, [GenerationMode.POSITIVE], CONFORMANCE)
+
+
+# The other principals get fewer examples: most of their answers are the same 401 or 403.
+OTHER_PRINCIPALS = settings(FUZZ, max_examples=max(1, FUZZ.max_examples // 10))
+
+
+@pytest.mark.parametrize("who", ["api-key", "anonymous"])
+@pytest.mark.parametrize(("method", "path"), operations({}))
+def test_other_principals_get_documented_answers(
+    method: str, path: str, who: str, targets: Targets
+) -> None:
+    """With a machine key or no credentials, valid and invalid requests never get a 5xx,
+    and valid ones get a documented status and body."""
+    modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+    fuzz(method, path, targets, modes, [not_a_server_error], who, OTHER_PRINCIPALS)
+    fuzz(method, path, targets, [GenerationMode.POSITIVE], CONFORMANCE, who, OTHER_PRINCIPALS)
+
+
+# --- hostile values in every parameter and key, derived from the schema ------------------------
+
+# A NUL, a lone surrogate and an over-long value: each must be refused, never a 5xx.
+HOSTILE_TEXT = ["\x00", "\ud800", "x" * 1500]
+HOSTILE_PATH = ["%00", "%ED%A0%80", "1" * 1500]
+
+
+def _request_schema(operation: dict[str, Any]) -> dict[str, Any] | None:
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    return _resolve_ref(schema.get("schema"))
+
+
+def _resolve_ref(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    if schema and "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        resolved: dict[str, Any] = SCHEMA.raw_schema["components"]["schemas"][name]
+        return resolved
+    return schema
+
+
+def hostile_bodies(schema: dict[str, Any] | None) -> list[Any]:
+    """Each hostile value in each property, as a key at the top and one level down."""
+    if schema is None:
+        return []
+    bodies: list[Any] = [{text: 1} for text in HOSTILE_TEXT]
+    for name, prop in schema.get("properties", {}).items():
+        bodies.extend({name: text} for text in HOSTILE_TEXT)
+        prop = _resolve_ref(prop) or {}
+        items = _resolve_ref(prop.get("items")) or {}
+        if prop.get("type") == "array" and items.get("type") == "object":
+            bodies.extend({name: [{"question": "x", text: 1}]} for text in HOSTILE_TEXT)
+        elif prop.get("type") == "object":
+            bodies.extend({name: {text: 1}} for text in HOSTILE_TEXT)
+    return bodies
+
+
+def hostile_requests(path: str, operation: dict[str, Any], real: dict[str, Any]) -> Iterator[Any]:
+    """(url, query, body) triples: one hostile value at a time, the rest real."""
+    names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+    base = {name: real[name] for name in names}
+    for name in names:
+        for value in HOSTILE_PATH:
+            yield path.format(**{**base, name: value}), {}, None
+    url = path.format(**base)
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "query":
+            for text in HOSTILE_TEXT:
+                yield url, {parameter["name"]: text}, None
+    for body in hostile_bodies(_request_schema(operation)):
+        yield url, {}, body
+
+
+@pytest.mark.parametrize(("method", "path"), operations({}))
+def test_hostile_values_are_refused_with_a_json_4xx(
+    method: str, path: str, targets: Targets
+) -> None:
+    """NUL bytes, lone surrogates and over-long values in every path parameter, query
+    parameter and JSON key of the operation: always a 4xx JSON error."""
+    from urllib.parse import urlencode
+
+    from rest_framework.test import APIClient
+
+    ids = targets.world.ids
+    resource = path.split("/")[3]
+    real = {
+        "id": ids["empty"],
+        "other_id": ids["second"],
+        "slug": (targets.slugs.get(resource) or ["none"])[0],
+        "prefix": ids["prefix"],
+    }
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {targets.world.tokens['owner']}")
+    operation = SCHEMA.raw_schema["paths"][path][method.lower()]
+    failures = []
+    for url, query, body in hostile_requests(path, operation, real):
+        # Surrogates go out as their (invalid) UTF-8 bytes, as a raw client would send them.
+        full = url + ("?" + urlencode(query, errors="surrogatepass") if query else "")
+        data = json.dumps(body) if body is not None else None
+        response = client.generic(
+            method, full, data or "", content_type="application/json", HTTP_IF_MATCH="*"
+        )
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if not (400 <= response.status_code < 500 and is_json and response.json().get("errors")):
+            failures.append((method, full[:120], repr(body)[:120], response.status_code))
+    assert not failures, failures

@@ -827,7 +827,26 @@ CASES = [
     case("post", TOKEN, 200, body={"username": "olivia", "password": PASSWORD}),
     case("post", TOKEN, 400, body={"username": "olivia"}),
     case("post", TOKEN, 401, body={"username": "olivia", "password": "wrong"}),
-]
+    case("post", TOKEN, 400, body={"username": "olivia", "password": PASSWORD, "otp": "1"}),
+    case("delete", TOKEN, 204, who="viewer"),
+    case("delete", TOKEN, 401),
+    case("delete", TOKEN, 401, who="api-key"),
+    case("post", "/api/v1/auth/logout/", 204, who="viewer"),
+    case("post", "/api/v1/auth/logout/", 401, who="bad-token"),
+    case("post", "/api/v1/auth/logout-all/", 204, who="viewer"),
+    case("post", "/api/v1/auth/logout-all/", 401),
+    # --- If-Match: * matches whatever is current, an empty one matches nothing ---------------
+    case("patch", AID, 200, who="owner", params={"id": "$empty"}, body={"title": "t"},
+         headers={"If-Match": "*"}, note="If-Match *"),
+    case("patch", AID, 412, who="owner", params={"id": "$empty"}, body={"title": "t"},
+         headers={"If-Match": ""}, note="empty If-Match"),
+    case("patch", AID + "answers/", 200, who="owner", params={"id": "$empty"},
+         body={"answers": [{"question": "unit-tests", "choices": ["partly"]}]},
+         headers={"If-Match": "*"}, note="If-Match *"),
+    case("patch", AID + "answers/", 412, who="owner", params={"id": "$empty"},
+         body={"answers": [{"question": "unit-tests", "choices": ["partly"]}]},
+         headers={"If-Match": ""}, note="empty If-Match"),
+]  # fmt: skip
 
 
 # --- running a case -----------------------------------------------------------------------------
@@ -951,6 +970,41 @@ def test_the_response_matches_the_schema(call: Call, world: World) -> None:
     if isinstance(body, (dict, list)):
         request.update(body=body, media_type="application/json")
     assert_conforms(operation, response, request)
+
+
+def test_the_login_lockout_429_matches_the_schema(world: World, settings: Any) -> None:
+    settings.AXES_FAILURE_LIMIT = 1
+    client = _client(None, world)
+    client.post(TOKEN, {"username": "vera", "password": "wrong"}, format="json")
+    response = client.post(TOKEN, {"username": "vera", "password": PASSWORD}, format="json")
+    assert response.status_code == 429
+    assert response.json()["errors"][0]["code"] == "locked_out"
+    assert_conforms(SCHEMA[TOKEN]["POST"], response, {"body": {}, "media_type": "application/json"})
+
+
+def test_every_request_body_refuses_properties_it_does_not_declare() -> None:
+    """Each JSON body an operation takes is `additionalProperties: false`, nested objects
+    included: every write validates through opsassess.core.api.serializers' strict base."""
+    components = SCHEMA.raw_schema["components"]["schemas"]
+    open_bodies = []
+    for path, item in SCHEMA.raw_schema["paths"].items():
+        for method, operation in item.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            pending = [content.get("application/json", {}).get("schema", {})]
+            while pending:
+                schema = pending.pop()
+                if "$ref" in schema:
+                    name = schema["$ref"].rsplit("/", 1)[-1]
+                    schema = components[name]
+                else:
+                    name = f"{method.upper()} {path}"
+                if schema.get("type") == "object" and "properties" in schema:
+                    if schema.get("additionalProperties") is not False:
+                        open_bodies.append(name)
+                    pending.extend(schema["properties"].values())
+                elif schema.get("type") == "array":
+                    pending.append(schema.get("items", {}))
+    assert not open_bodies
 
 
 def schema_operations() -> set[tuple[str, str]]:

@@ -119,6 +119,10 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
                                               **PRIVATE}),
     ("get", "/api/v1/scores/", None, {**dict.fromkeys(ROLES, 200), "anonymous": 401}),
     ("post", "/api/v1/scores/", {}, {**dict.fromkeys(ROLES, 405), "anonymous": 401}),
+    # anyone signed in with a token may revoke their own tokens; keys hold no tokens
+    ("delete", "/api/v1/auth/token/", None, {**dict.fromkeys(READ, 204), **PRIVATE}),
+    ("post", "/api/v1/auth/logout/", None, {**dict.fromkeys(READ, 204), **PRIVATE}),
+    ("post", "/api/v1/auth/logout-all/", None, {**dict.fromkeys(READ, 204), **PRIVATE}),
 ]  # fmt: skip
 
 CASES = [

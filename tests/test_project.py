@@ -159,14 +159,20 @@ def test_anonymous_clients_are_throttled_with_retry_after(
     assert statuses == [200, 200, 200, 429]
 
 
-def test_production_settings_pass_the_deployment_checklist() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+def deploy_check(**extra: str) -> subprocess.CompletedProcess[str]:
+    """The README's `check --deploy` step, with the README's production environment."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "CACHE_", "OPSASSESS_"))
+    }
     env.update(
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY="k" * 20 + "-a-long-random-secret-for-this-test-only-0123456789",
         DJANGO_ALLOWED_HOSTS="ops.example.com",
+        **extra,
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -174,5 +180,59 @@ def test_production_settings_pass_the_deployment_checklist() -> None:
         text=True,
         check=False,
     )
+
+
+def test_production_settings_pass_the_deployment_checklist() -> None:
+    result = deploy_check(CACHE_URL="redis://127.0.0.1:6379/1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("cache_url", [None, "locmemcache://x", "dummycache://"])
+def test_production_refuses_throttle_counters_kept_per_process(cache_url: str | None) -> None:
+    result = deploy_check(**({"CACHE_URL": cache_url} if cache_url else {}))
+    assert result.returncode != 0
+    assert "opsassess.E001" in result.stderr
+    assert "limits multiply by the number of workers" in result.stderr
+    assert "Set CACHE_URL" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.5"])
+def test_a_bad_proxy_count_is_a_start_up_error(value: str) -> None:
+    result = load_settings(OPSASSESS_NUM_PROXIES=value)
+    assert result.returncode != 0
+    assert "OPSASSESS_NUM_PROXIES must be a whole number" in result.stderr
+
+
+def test_the_proxy_count_configures_throttles_and_lockout_alike() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.OPSASSESS_NUM_PROXIES, s.REST_FRAMEWORK['NUM_PROXIES'], "
+            "s.AXES_CLIENT_IP_CALLABLE)",
+        ],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("OPSASSESS_")},
+            "DJANGO_SETTINGS_MODULE": "opsassess.settings",
+            "OPSASSESS_NUM_PROXIES": "2",
+        },
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split() == ["2", "2", "opsassess.core.client.client_ip"], result.stderr
+
+
+def test_development_keeps_the_local_memory_cache() -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CACHE_"))},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

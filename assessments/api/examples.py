@@ -12,6 +12,22 @@ TOKEN_RESPONSE = OpenApiExample(
     value={"token": "a77c80f2b9...", "expiry": "2026-11-27T18:00:00Z"},
     response_only=True,
 )
+LOCKED_OUT = OpenApiExample(
+    "Locked out",
+    value={
+        "type": "client_error",
+        "errors": [
+            {
+                "code": "locked_out",
+                "detail": "Too many failed logins for this username from this address; "
+                "try again in 900 seconds.",
+                "attr": None,
+            }
+        ],
+    },
+    response_only=True,
+    status_codes=["429"],
+)
 ASSESSMENT_CREATE = OpenApiExample(
     "Start an assessment",
     value={"organisation": "acme", "questionnaire": "devops-maturity", "title": "Q4 review"},

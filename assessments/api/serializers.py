@@ -9,12 +9,13 @@ from rest_framework import serializers
 
 from assessments.models import Answer, Assessment, Membership, Organisation, Questionnaire
 from assessments.services import AnswerInput
+from opsassess.core.api.serializers import StrictModelSerializer, StrictSerializer
 
 MAX_ANSWERS_PER_REQUEST = 500
 MAX_CHOICES_PER_ANSWER = 50
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
 
@@ -60,7 +61,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         return getattr(organisation, "my_role", None)
 
 
-class OrganisationCreateSerializer(serializers.ModelSerializer):
+class OrganisationCreateSerializer(StrictModelSerializer):
     class Meta:
         model = Organisation
         fields = ["slug", "name"]
@@ -191,7 +192,7 @@ class AssessmentDetailSerializer(AssessmentSerializer):
         read_only_fields = fields
 
 
-class AssessmentCreateSerializer(serializers.Serializer):
+class AssessmentCreateSerializer(StrictSerializer):
     organisation = serializers.SlugField(help_text="Slug of an organisation you can edit.")
     questionnaire = serializers.SlugField(help_text="Slug of a questionnaire.")
     version = serializers.IntegerField(
@@ -200,7 +201,7 @@ class AssessmentCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class AnswerInputSerializer(serializers.Serializer):
+class AnswerInputSerializer(StrictSerializer):
     question = serializers.CharField(max_length=80, help_text="The question's key.")
     choices = serializers.ListField(
         child=serializers.CharField(max_length=80),
@@ -220,15 +221,8 @@ class AnswerInputSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     evidence_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
 
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
-
-class AnswersUpdateSerializer(serializers.Serializer):
+class AnswersUpdateSerializer(StrictSerializer):
     answers = AnswerInputSerializer(
         many=True,
         allow_empty=False,
@@ -270,6 +264,20 @@ class ConflictErrorSerializer(serializers.Serializer):
     attr = serializers.CharField(allow_null=True)
 
 
+class LoginRefusedErrorSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["throttled", "locked_out"],
+        help_text="locked_out: too many failed logins for this username from this address.",
+    )
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class LoginRefusedResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["client_error"])
+    errors = LoginRefusedErrorSerializer(many=True)
+
+
 class ConflictResponseSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["client_error"])
     errors = ConflictErrorSerializer(many=True)
@@ -280,7 +288,7 @@ class ConflictResponseSerializer(serializers.Serializer):
     )
 
 
-class TargetsSerializer(serializers.Serializer):
+class TargetsSerializer(StrictSerializer):
     level = serializers.CharField(
         max_length=80, required=False, help_text="Key of the level to reach overall."
     )
@@ -296,10 +304,6 @@ class TargetsSerializer(serializers.Serializer):
     )
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         value = super().to_internal_value(data)
         for group in ("sections", "disciplines"):
             if group in value and len(value[group]) > 200:
@@ -309,12 +313,12 @@ class TargetsSerializer(serializers.Serializer):
         return value
 
 
-class AssessmentUpdateSerializer(serializers.Serializer):
+class AssessmentUpdateSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     targets = TargetsSerializer(required=False)
 
 
-class OrganisationToolsSerializer(serializers.Serializer):
+class OrganisationToolsSerializer(StrictSerializer):
     tools = serializers.ListField(
         child=serializers.SlugField(max_length=80),
         max_length=500,
@@ -346,7 +350,7 @@ class APIKeySerializer(serializers.Serializer):
     revoked = serializers.BooleanField()
 
 
-class APIKeyCreateSerializer(serializers.Serializer):
+class APIKeyCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=50, help_text="What uses the key, e.g. 'BI sync'.")
     expiry_date = serializers.DateTimeField(
         required=False, allow_null=True, help_text="Optional; the key stops working then."

@@ -12,6 +12,8 @@ router.register("organisations", views.OrganisationViewSet, basename="organisati
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", views.LogoutAllView.as_view(), name="auth-logout-all"),
     path("scores/", ScoresView.as_view(), name="scores"),
     path("keys/", views.StaffKeysView.as_view(), name="staff-keys"),
     path("assessments/<int:pk>/report/", ReportView.as_view(), name="assessment-report"),

@@ -1,6 +1,7 @@
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import OuterRef, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
@@ -13,6 +14,7 @@ from drf_standardized_errors.openapi_serializers import (
     ErrorResponse403Serializer,
 )
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -29,6 +31,7 @@ from assessments.models import (
     Questionnaire,
     QuestionnaireVersion,
 )
+from opsassess.core import tokens
 from opsassess.core.api.errors import PreconditionRequired
 
 CONFLICT = serializers.ConflictResponseSerializer
@@ -38,15 +41,25 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     OpenApiParameter.HEADER,
-    description="Optional: the ETag last read; a stale one is refused with 412.",
+    description="Optional: the ETag last read, or `*` (matches whatever is current); a stale "
+    "or empty one is refused with 412.",
 )
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token."""
+    """Exchange a username and password for an API token; DELETE revokes the token sent."""
 
-    permission_classes = [permissions.AllowAny]
-    authentication_classes: list[Any] = []
+    def get_authenticators(self) -> list[Any]:
+        # Logging in needs no token, and a stale one left in a client's headers must not
+        # stand in the way; revoking needs the token being revoked.
+        if getattr(self.request, "method", "POST") == "POST":
+            return []
+        return [TokenAuthentication()]
+
+    def get_permissions(self) -> list[Any]:
+        if getattr(self.request, "method", "POST") == "POST":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
 
     def get_authenticate_header(self, request: Request) -> str:
         return "Token"
@@ -54,9 +67,17 @@ class TokenView(APIView):
     @extend_schema(
         tags=["auth"],
         summary="Get an API token",
+        description="At most "
+        f"{settings.REST_KNOX['TOKEN_LIMIT_PER_USER']} tokens per user are live: a login "
+        "beyond that revokes the user's oldest token. Five failed logins for a username from "
+        "one address lock it out (429, code `locked_out`, with Retry-After).",
         request=serializers.TokenRequestSerializer,
-        responses={200: serializers.TokenResponseSerializer, 401: UNAUTHORISED},
-        examples=[examples.TOKEN_REQUEST, examples.TOKEN_RESPONSE],
+        responses={
+            200: serializers.TokenResponseSerializer,
+            401: UNAUTHORISED,
+            429: serializers.LoginRefusedResponseSerializer,
+        },
+        examples=[examples.TOKEN_REQUEST, examples.TOKEN_RESPONSE, examples.LOCKED_OUT],
     )
     def post(self, request: Request) -> Response:
         serializer = serializers.TokenRequestSerializer(data=request.data)
@@ -68,8 +89,54 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             raise exceptions.AuthenticationFailed("Unknown username or wrong password.")
-        instance, token = AuthToken.objects.create(user)
+        instance, token = tokens.token_create(user=user)
         return Response({"token": token, "expiry": instance.expiry})
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Revoke the token this request is made with",
+        request=None,
+        responses={204: None, 401: UNAUTHORISED},
+    )
+    def delete(self, request: Request) -> Response:
+        if isinstance(request.auth, AuthToken):
+            tokens.token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutView(APIView):
+    """Revoke the token the request is made with (as `DELETE auth/token/`)."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Log out: revoke the token this request is made with",
+        request=None,
+        responses={204: None, 401: UNAUTHORISED},
+    )
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, AuthToken):
+            tokens.token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    """Revoke every token of the caller, e.g. after one may have leaked."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Log out everywhere: revoke all of your tokens",
+        request=None,
+        responses={204: None, 401: UNAUTHORISED},
+    )
+    def post(self, request: Request) -> Response:
+        tokens.token_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
@@ -182,7 +249,9 @@ class AssessmentFilter(filters.FilterSet):
         tags=["assessments"],
         summary="Change an assessment's title, or a draft's targets",
         description="Optimistic concurrency: send `If-Match` with the ETag of the assessment "
-        "as last read (every read returns it). Missing: 428. Stale: 412, nothing changes.",
+        "as last read (every read returns it), or `*` for whatever is current. Missing: 428. "
+        "Stale or empty: 412, nothing changes. Fields left out, or sent unchanged, keep the "
+        "revision (and the ETag).",
         parameters=[
             OpenApiParameter(
                 "If-Match",
@@ -299,7 +368,7 @@ class AssessmentViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assessment = self._editable()
         if_match = request.headers.get("If-Match")
-        if not if_match:
+        if if_match is None:
             raise PreconditionRequired()
         serializer = serializers.AssessmentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -462,7 +531,8 @@ class AssessmentViewSet(
         detail=True,
         methods=["get"],
         filter_backends=[],
-        url_path=r"compare/(?P<other_id>[0-9]+)",
+        # At most 18 digits: a longer id names nothing and would overflow the query.
+        url_path=r"compare/(?P<other_id>[0-9]{1,18})",
     )
     def compare(self, request: Request, pk: str | None = None, other_id: str = "") -> Response:
         first = self.get_object()

@@ -4,6 +4,7 @@ Domain rules raise Django's ValidationError (field -> messages) or a Conflict; b
 the same JSON shape as every other error: {"type", "errors": [{"code", "detail", "attr"}]}.
 """
 
+import re
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -39,6 +40,20 @@ class PreconditionFailed(exceptions.APIException):
     )
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _printable(value: Any) -> Any:
+    """Error bodies echo input; a lone surrogate in it cannot be encoded as UTF-8."""
+    if isinstance(value, str):
+        return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    return value
+
+
 class ApiExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         from assessments.services import Conflict, StaleVersion
@@ -66,4 +81,4 @@ class ApiExceptionHandler(ExceptionHandler):
     def get_response(self, exc: exceptions.APIException, data: dict[str, Any]) -> Response:
         if isinstance(exc, ConflictError) and exc.extra:
             data = {**data, **exc.extra}
-        return super().get_response(exc, data)
+        return super().get_response(exc, _printable(data))

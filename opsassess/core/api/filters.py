@@ -4,10 +4,11 @@ A sync client that misspells a filter must get a 400, not the whole table: by de
 django-filter and DRF ignore unknown parameters, blank values and unknown ordering fields.
 """
 
+import re
 from typing import Any
 
 from django.db.models import QuerySet
-from django_filters import MultipleChoiceFilter
+from django_filters import MultipleChoiceFilter, NumberFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
@@ -16,6 +17,9 @@ from rest_framework.settings import api_settings
 
 # Parameters every endpoint understands regardless of its filters.
 GLOBAL_PARAMETERS = frozenset({"page", "page_size", "format"})
+# Number filters take ASCII digits: Django's form fields would also take "1_0" and other
+# scripts' digits.
+ASCII_NUMBER = re.compile(r"-?[0-9]{1,18}(\.[0-9]{1,18})?", re.ASCII)
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -39,11 +43,17 @@ class StrictFilterBackend(DjangoFilterBackend):
         allowed.update(getattr(view, "extra_query_parameters", ()))
 
         repeatable = set()
+        numeric = set()
         if filterset_class is not None:
             repeatable = {
                 name
                 for name, declared in filterset_class.base_filters.items()
                 if isinstance(declared, MultipleChoiceFilter)
+            }
+            numeric = {
+                name
+                for name, declared in filterset_class.base_filters.items()
+                if isinstance(declared, NumberFilter)
             }
         errors: dict[str, list[str]] = {}
         for name in request.query_params:
@@ -56,6 +66,8 @@ class StrictFilterBackend(DjangoFilterBackend):
                 errors[name] = ["This parameter may not be blank."]
             elif len(values) > 1 and name not in repeatable:
                 errors[name] = ["Give this parameter once."]
+            elif name in numeric and not all(ASCII_NUMBER.fullmatch(value) for value in values):
+                errors[name] = ["Enter a number in ASCII digits, e.g. 2."]
         if errors:
             raise ValidationError(errors)
 

@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from rest_framework import pagination
@@ -16,10 +17,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
+        # ASCII digits only: int() would also take " 12", "1_0" and Arabic-Indic digits.
+        size = int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else 0
         if not self.min_page_size <= size <= self.max_page_size:
             raise ValidationError(
                 {
@@ -29,6 +28,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 }
             )
         return size
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        raw = request.query_params.get(self.page_query_param)
+        is_page = raw is None or raw in self.last_page_strings or re.fullmatch(r"[0-9]{1,9}", raw)
+        if not is_page:
+            raise ValidationError(
+                {self.page_query_param: ["Must be a page number (ASCII digits) or 'last'."]}
+            )
+        return super().get_page_number(request, paginator)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)

@@ -1,5 +1,12 @@
-"""The API reads JSON only, and refuses bodies that are too big or too deeply nested."""
+"""The API reads JSON only, and refuses bodies that are too big, too deeply nested or not text.
 
+JSON may spell a lone UTF-16 surrogate (`"\\ud800"`), which is no character at all, and
+NUL. Neither can be a field name nor a key stored in a JSON column (PostgreSQL refuses both
+there), so a body with either in any object key is refused whole. In values, each field
+refuses them itself and names the field.
+"""
+
+import re
 from typing import Any
 
 from django.conf import settings
@@ -18,18 +25,26 @@ class PayloadTooLarge(exceptions.APIException):
         super().__init__(f"The request body is larger than the limit of {limit} bytes.")
 
 
-def _depth(value: Any) -> int:
-    """Nesting depth of parsed JSON, without recursion."""
-    deepest = 0
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _problem(value: Any) -> str | None:
+    """What makes parsed JSON unacceptable (depth, a key that is not text), without recursion."""
     stack = [(value, 1)]
     while stack:
         node, level = stack.pop()
-        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels."
         if isinstance(node, dict):
-            stack.extend((child, level + 1) for child in node.values())
+            for key, child in node.items():
+                if SURROGATE.search(key):
+                    return "a key holds a lone surrogate (\\ud800-\\udfff), which is not text."
+                if "\x00" in key:
+                    return "a key holds a NUL character."
+                stack.append((child, level + 1))
         elif isinstance(node, list):
             stack.extend((child, level + 1) for child in node)
-    return deepest
+    return None
 
 
 class JSONParser(parsers.JSONParser):
@@ -42,8 +57,7 @@ class JSONParser(parsers.JSONParser):
             ) from None
         except RequestDataTooBig:
             raise PayloadTooLarge() from None
-        if _depth(data) > MAX_DEPTH:
-            raise exceptions.ParseError(
-                f"JSON parse error - nested deeper than {MAX_DEPTH} levels."
-            )
+        problem = _problem(data)
+        if problem is not None:
+            raise exceptions.ParseError(f"JSON parse error - {problem}")
         return data

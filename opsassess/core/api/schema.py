@@ -2,8 +2,37 @@
 
 from typing import Any
 
+from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
+from rest_framework import fields
+
+from opsassess.core.api.serializers import StrictInputMixin
+
 GENERIC_ERROR = "FieldError"
 GENERIC_VALIDATION = "QueryParameterValidationError"
+
+
+class AutoSchema(StandardizedErrorsAutoSchema):
+    """Request bodies as strict as StrictInputMixin makes them: no extra properties, and
+    numbers as JSON numbers or strings of ASCII digits."""
+
+    def _map_serializer(self, serializer: Any, direction: Any, bypass_extensions: bool = False):  # type: ignore[no-untyped-def]
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if direction == "request" and isinstance(serializer, StrictInputMixin):
+            schema["additionalProperties"] = False
+        return schema
+
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False):  # type: ignore[no-untyped-def]
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(field, fields.DecimalField):
+            number: dict[str, Any] = {"type": "number"}
+            text = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+            if field.min_value is not None:
+                number["minimum"] = float(field.min_value)
+            if field.max_value is not None:
+                number["maximum"] = float(field.max_value)
+            kept = {k: v for k, v in schema.items() if k in {"nullable", "description"}}
+            schema = {"oneOf": [number, text], **kept}
+        return schema
 
 
 def truthful_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
