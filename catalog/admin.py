@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON
@@ -79,7 +80,12 @@ class ToolInline(admin.TabularInline):
     verbose_name = "supporting tool"
     verbose_name_plural = "supporting tools"
     autocomplete_fields = ["tool"]
+    ordering = [Lower("tool__name")]
     extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # Each row is labelled "<tool> supports <practice>".
+        return super().get_queryset(request).select_related("tool", "practice")
 
 
 @admin.register(Practice)
