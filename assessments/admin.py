@@ -801,5 +801,36 @@ class AuditTrailAdmin(admin.ModelAdmin):
         return False
 
 
-for audited in (Assessment, Answer, Membership, OrganisationAPIKey, QuestionnaireVersion):
+def _assessment_label(assessment_id: int, assessment: Assessment | None) -> str:
+    if assessment is None:
+        return f"assessment #{assessment_id} (deleted)"
+    title = f" “{assessment.title}”" if assessment.title else ""
+    return f"assessment #{assessment_id}{title} of {assessment.organisation}"
+
+
+class AssessmentAuditTrailAdmin(AuditTrailAdmin):
+    list_select_related = ["history_user", "organisation"]
+    search_fields = [*AuditTrailAdmin.search_fields, "title", "organisation__slug"]
+
+    @admin.display(description="record")
+    def record(self, historical: Any) -> str:
+        title = f" “{historical.title}”" if historical.title else ""
+        return f"assessment #{historical.id}{title} of {historical.organisation}"
+
+
+class AnswerAuditTrailAdmin(AuditTrailAdmin):
+    """Names the question and the assessment of each answer row, in a fixed number of queries."""
+
+    list_select_related = ["history_user", "question", "assessment__organisation"]
+    search_fields = [*AuditTrailAdmin.search_fields, "question__key", "assessment__title"]
+
+    @admin.display(description="record")
+    def record(self, historical: Any) -> str:
+        assessment = _assessment_label(historical.assessment_id, historical.assessment)
+        return f"answer to {historical.question.key} in {assessment}"
+
+
+admin.site.register(Assessment.history.model, AssessmentAuditTrailAdmin)
+admin.site.register(Answer.history.model, AnswerAuditTrailAdmin)
+for audited in (Membership, OrganisationAPIKey, QuestionnaireVersion):
     admin.site.register(audited.history.model, AuditTrailAdmin)
