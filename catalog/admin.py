@@ -142,7 +142,7 @@ class ToolAdmin(AuditedAdmin, ImportExportModelAdmin):
     formats = [CSV, JSON]
     form = ToolAdminForm
     resource_classes = [ToolResource]
-    list_display = ["name", "vendor", "licence", "delivery", "ring", "min_maturity"]
+    list_display = ["tool_name", "vendor", "licence", "delivery", "ring", "min_maturity"]
     list_filter = ["ring", "licence", "delivery", "min_maturity", "disciplines"]
     search_fields = ["name", "slug", "vendor", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -152,3 +152,7 @@ class ToolAdmin(AuditedAdmin, ImportExportModelAdmin):
         ("Classification", {"fields": ["licence", "delivery", "ring", "min_maturity"]}),
         ("Supports", {"fields": ["disciplines", "practices"]}),
     ]
+
+    @admin.display(description="name", ordering=Lower("name"))
+    def tool_name(self, tool: Tool) -> str:
+        return tool.name

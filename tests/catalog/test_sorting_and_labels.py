@@ -47,13 +47,11 @@ def test_tool_list_sorts_vendors_ignoring_case(tools: None, api_client: APIClien
 
 def test_admin_tool_list_sorts_names_ignoring_case(tools: None, client: Client) -> None:
     client.force_login(User.objects.create_superuser("manager", password="a-long-password-1"))
-    response = client.get(reverse("admin:catalog_tool_changelist"))
-    assert [tool.slug for tool in response.context["cl"].result_list] == [
-        "argo-cd",
-        "datadog",
-        "dbt",
-        "dynatrace",
-    ]
+    url = reverse("admin:catalog_tool_changelist")
+    listed = client.get(url).context["cl"].result_list
+    assert [tool.slug for tool in listed] == ["argo-cd", "datadog", "dbt", "dynatrace"]
+    by_name_descending = client.get(url, {"o": "-1"}).context["cl"].result_list
+    assert [tool.slug for tool in by_name_descending] == ["dynatrace", "dbt", "datadog", "argo-cd"]
 
 
 def test_link_rows_read_as_sentences() -> None:
