@@ -22,7 +22,7 @@ setup: $(STAMP)
 seed: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(MANAGE) loaddata catalog
+	$(MANAGE) seed_catalog
 	$(MANAGE) import_questionnaire fixtures/questionnaires/*.yaml
 	$(MANAGE) ensure_demo_superuser
 	$(MANAGE) ensure_demo_organisation

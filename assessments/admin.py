@@ -256,7 +256,12 @@ class MaturityLevelInline(FrozenWithVersionInline):
 
 
 class SectionInlineFormSet(BaseInlineFormSet):
-    """Offers the version's own sections as parents (loaded once) and refuses loops."""
+    """Offers the version's own sections as parents (loaded once), refuses loops and roots.
+
+    A version has exactly one root section (no parent). The parent list can only offer saved
+    sections, so a tree is authored root first: a save that would leave two sections without
+    a parent says so on the rows concerned instead of failing on the database constraint.
+    """
 
     @cached_property
     def parent_queryset(self) -> QuerySet[Section]:
@@ -277,6 +282,7 @@ class SectionInlineFormSet(BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
+        self._check_one_root()
         stored = list(self.parent_queryset.values_list("pk", "parent_id", "key"))
         parents = {pk: parent_id for pk, parent_id, _ in stored}
         keys = {pk: key for pk, _, key in stored}
@@ -292,6 +298,59 @@ class SectionInlineFormSet(BaseInlineFormSet):
             if node == start:
                 raise ValidationError(
                     f"Section “{keys[start]}” would end up inside itself; pick another parent."
+                )
+
+    def _check_one_root(self) -> None:
+        kept = [
+            form
+            for form in self.forms
+            if hasattr(form, "cleaned_data")
+            and form.cleaned_data
+            and not self._should_delete_form(form)
+        ]
+        in_forms = {form.instance.pk for form in self.forms if form.instance.pk is not None}
+        saved_roots = [
+            section.key
+            for section in self.parent_queryset
+            if section.parent_id is None and section.pk not in in_forms
+        ]
+        saved_roots += [
+            form.cleaned_data.get("key") or form.instance.key
+            for form in kept
+            if form.instance.pk is not None and form.cleaned_data.get("parent") is None
+        ]
+        new_roots = [
+            form
+            for form in kept
+            if form.instance.pk is None and form.cleaned_data.get("parent") is None
+        ]
+        if len(saved_roots) > 1:
+            unparented = [
+                form
+                for form in kept
+                if form.instance.pk is not None and form.cleaned_data.get("parent") is None
+            ]
+            moved = [form for form in unparented if "parent" in form.changed_data]
+            for form in moved or unparented:
+                form.add_error(
+                    "parent",
+                    f"“{form.instance.key}” needs a parent: only one section of a version "
+                    "can be without one (the root).",
+                )
+        elif saved_roots:
+            for form in new_roots:
+                form.add_error(
+                    "parent",
+                    f"Pick a parent: this version already has its root section "
+                    f"“{saved_roots[0]}”, the only section without one.",
+                )
+        elif len(new_roots) > 1:
+            for form in new_roots:
+                form.add_error(
+                    "parent",
+                    "Only the root section goes without a parent, and sections added in this "
+                    "save cannot be picked as parents yet. Save the root section on its own "
+                    "first, then add its subsections and pick it as their parent.",
                 )
 
 
@@ -803,5 +862,36 @@ class AuditTrailAdmin(admin.ModelAdmin):
         return False
 
 
-for audited in (Assessment, Answer, Membership, OrganisationAPIKey, QuestionnaireVersion):
+def _assessment_label(assessment_id: int, assessment: Assessment | None) -> str:
+    if assessment is None:
+        return f"assessment #{assessment_id} (deleted)"
+    title = f" “{assessment.title}”" if assessment.title else ""
+    return f"assessment #{assessment_id}{title} of {assessment.organisation}"
+
+
+class AssessmentAuditTrailAdmin(AuditTrailAdmin):
+    list_select_related = ["history_user", "organisation"]
+    search_fields = [*AuditTrailAdmin.search_fields, "title", "organisation__slug"]
+
+    @admin.display(description="record")
+    def record(self, historical: Any) -> str:
+        title = f" “{historical.title}”" if historical.title else ""
+        return f"assessment #{historical.id}{title} of {historical.organisation}"
+
+
+class AnswerAuditTrailAdmin(AuditTrailAdmin):
+    """Names the question and the assessment of each answer row, in a fixed number of queries."""
+
+    list_select_related = ["history_user", "question", "assessment__organisation"]
+    search_fields = [*AuditTrailAdmin.search_fields, "question__key", "assessment__title"]
+
+    @admin.display(description="record")
+    def record(self, historical: Any) -> str:
+        assessment = _assessment_label(historical.assessment_id, historical.assessment)
+        return f"answer to {historical.question.key} in {assessment}"
+
+
+admin.site.register(Assessment.history.model, AssessmentAuditTrailAdmin)
+admin.site.register(Answer.history.model, AnswerAuditTrailAdmin)
+for audited in (Membership, OrganisationAPIKey, QuestionnaireVersion):
     admin.site.register(audited.history.model, AuditTrailAdmin)

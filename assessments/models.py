@@ -623,7 +623,9 @@ class Answer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.question.key} in {self.assessment}"
+        title = self.assessment.title
+        named = f" “{title}”" if title else ""
+        return f"answer to {self.question.key} in assessment #{self.assessment_id}{named}"
 
     def to_engine(self, question_key: str) -> scoring.Answer:
         return scoring.Answer(

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON
@@ -79,7 +80,12 @@ class ToolInline(admin.TabularInline):
     verbose_name = "supporting tool"
     verbose_name_plural = "supporting tools"
     autocomplete_fields = ["tool"]
+    ordering = [Lower("tool__name")]
     extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # Each row is labelled "<tool> supports <practice>".
+        return super().get_queryset(request).select_related("tool", "practice")
 
 
 @admin.register(Practice)
@@ -136,7 +142,7 @@ class ToolAdmin(AuditedAdmin, ImportExportModelAdmin):
     formats = [CSV, JSON]
     form = ToolAdminForm
     resource_classes = [ToolResource]
-    list_display = ["name", "vendor", "licence", "delivery", "ring", "min_maturity"]
+    list_display = ["tool_name", "vendor", "licence", "delivery", "ring", "min_maturity"]
     list_filter = ["ring", "licence", "delivery", "min_maturity", "disciplines"]
     search_fields = ["name", "slug", "vendor", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -146,3 +152,7 @@ class ToolAdmin(AuditedAdmin, ImportExportModelAdmin):
         ("Classification", {"fields": ["licence", "delivery", "ring", "min_maturity"]}),
         ("Supports", {"fields": ["disciplines", "practices"]}),
     ]
+
+    @admin.display(description="name", ordering=Lower("name"))
+    def tool_name(self, tool: Tool) -> str:
+        return tool.name

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import ProtectedError, Q
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 
@@ -160,7 +161,7 @@ class Tool(CatalogueModel):
     history = HistoricalRecords(m2m_fields=[disciplines, practices])
 
     class Meta:
-        ordering = ["name", "slug"]
+        ordering = [Lower("name"), "slug"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(licence__in=["open_source", "commercial"]), name="tool_licence_valid"
@@ -190,3 +191,22 @@ class Tool(CatalogueModel):
         return sorted(
             practice.slug for practice in practices if practice.phase.discipline_id not in allowed
         )
+
+
+# The link rows Django creates for these many-to-many fields show in admin inlines and in the
+# history; without a label of their own they read "Tool_practices object (132)".
+def _tool_practice_label(link: Any) -> str:
+    return f"{link.tool} supports {link.practice.name}"
+
+
+def _tool_discipline_label(link: Any) -> str:
+    return f"{link.tool} is used in {link.discipline}"
+
+
+def _practice_hindrance_label(link: Any) -> str:
+    return f"{link.practice} helps with {link.hindrance}"
+
+
+Tool.practices.through.__str__ = _tool_practice_label  # type: ignore[assignment]
+Tool.disciplines.through.__str__ = _tool_discipline_label  # type: ignore[assignment]
+Practice.hindrances.through.__str__ = _practice_hindrance_label  # type: ignore[assignment]

@@ -1,7 +1,9 @@
 """Import/export definitions for the catalogue (CSV, JSON, ... via django-import-export).
 
 Rows are matched by slug; related rows are named by slug, several separated by commas.
-An import runs in one transaction: a single bad row rolls the whole file back.
+An import runs in one transaction: a single bad row rolls the whole file back. Every problem
+of every row is reported in the preview at once: each bad field of a row, every unknown slug
+of a list, and the rules tying a row's links together.
 """
 
 from typing import Any
@@ -23,8 +25,9 @@ class StrictManyToManyWidget(widgets.ManyToManyWidget):
         found = self.model.objects.filter(**{f"{self.field}__in": wanted})
         missing = sorted(set(wanted) - {getattr(obj, self.field) for obj in found})
         if missing:
+            plural = "s" if len(missing) > 1 else ""
             raise ValueError(
-                f"unknown {self.model._meta.verbose_name} slug(s): {', '.join(missing)}"
+                f"unknown {self.model._meta.verbose_name} slug{plural}: {', '.join(missing)}"
             )
         return found
 
@@ -56,6 +59,36 @@ class AllOrNothingResource(resources.ModelResource):
         kwargs.setdefault("rollback_on_validation_errors", True)
         kwargs.setdefault("use_transactions", True)
         return super().import_data(dataset, **kwargs)
+
+    def import_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+        # django-import-export checks many-to-many columns only while saving, one failure per
+        # row, and an error there hides the other rows' validation errors in the preview;
+        # here they are checked with the other fields, so the preview lists every problem.
+        errors: dict[str, Any] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        links: dict[str, Any] = {}
+        for field in self.get_import_fields():
+            if not isinstance(field.widget, widgets.ManyToManyWidget):
+                continue
+            if field.column_name not in row:
+                continue
+            try:
+                links[field.attribute] = field.clean(row)
+            except ValueError as exc:
+                errors.setdefault(field.attribute, []).append(str(exc))
+        if not errors:
+            try:
+                self.validate_links(links)
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_links(self, links: dict[str, Any]) -> None:
+        """Rules across a row's related rows, given the rows each column names."""
 
 
 class PracticeResource(AllOrNothingResource):
@@ -99,16 +132,14 @@ class ToolResource(AllOrNothingResource):
         clean_model_instances = True
         skip_unchanged = True
 
-    def import_instance(self, instance: Tool, row: Any, **kwargs: Any) -> None:
-        super().import_instance(instance, row, **kwargs)
-        try:
-            disciplines = self.fields["disciplines"].clean(row)
-            practices = self.fields["practices"].clean(row).select_related("phase")
-        except ValueError:
-            return  # the field itself reports the unknown slug
-        if not disciplines:
+    def validate_links(self, links: dict[str, Any]) -> None:
+        disciplines = links.get("disciplines")
+        practices = links.get("practices")
+        if disciplines is not None and not disciplines:
             raise ValidationError({"disciplines": "a tool supports at least one discipline"})
-        outside = Tool.practices_outside_disciplines(practices, disciplines)
+        if disciplines is None or practices is None:
+            return
+        outside = Tool.practices_outside_disciplines(practices.select_related("phase"), disciplines)
         if outside:
             raise ValidationError(
                 {"practices": f"not in the tool's disciplines: {', '.join(outside)}"}

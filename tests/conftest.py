@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from io import StringIO
 
 import pytest
 from rest_framework.test import APIClient
@@ -11,10 +12,10 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def seeded_catalogue(db: None) -> None:
-    """The real seed catalogue from fixtures/, loaded the way `make run` loads it."""
+    """The real seed catalogue from fixtures/, seeded the way `make run` seeds it."""
     from django.core.management import call_command
 
-    call_command("loaddata", "catalog", verbosity=0)
+    call_command("seed_catalog", stdout=StringIO())
 
 
 @pytest.fixture(autouse=True)

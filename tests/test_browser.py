@@ -73,7 +73,7 @@ def browser() -> Iterator[Any]:
 def seed() -> Assessment:
     """What `make run` seeds: the catalogue, the DevOps questionnaire, admin, demo, a sample."""
     quiet = {"stdout": io.StringIO(), "verbosity": 0}
-    call_command("loaddata", "catalog", verbosity=0)
+    call_command("seed_catalog", stdout=io.StringIO())
     questionnaire = ROOT / "fixtures" / "questionnaires" / "devops-maturity.yaml"
     call_command("import_questionnaire", str(questionnaire), **quiet)
     User.objects.create_superuser("admin", password=PASSWORD)

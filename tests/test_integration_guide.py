@@ -1,15 +1,23 @@
-"""Every example in docs/integrating.md, run as written against a live server.
+"""Every example in docs/integrating.md and every command of README.md, run as written.
 
-The ```sh blocks run with bash and curl, the ```python blocks with this interpreter, each in a
-fresh process that only gets the environment variables the guide documents. A block is found
-by its first line (a comment naming it); every block must be run here, so a new example in the
-guide fails this test until it is exercised.
+The guide's ```sh blocks run with bash and curl, its ```python blocks with this interpreter,
+each in a fresh process that only gets the environment variables the guide documents. A block
+is found by its first line (a comment naming it); every block must be run here, so a new
+example in the guide fails this test until it is exercised.
+
+The README's ```sh blocks (one per section) run against a server seeded by the steps of
+`make seed` read from the Makefile, as after a fresh `make run`; only the server's address is
+swapped for the live test server's, and `manage.py` lines run in this process so they use the
+test database. A README section with a block this test neither runs nor lists as not run
+fails it.
 """
 
 import csv
+import glob
 import io
 import json
 import re
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +27,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 
 from assessments import feed, services
 from assessments.api import feed as feed_view
@@ -211,3 +220,140 @@ def test_every_example_in_the_guide_runs(live_server: Any, flushable: None, tmp_
     assert guide.run(jsonl_filtered) == "rows: 3, by level: {'basic': 1, 'exemplary': 2}\n"
 
     assert guide.ran == set(guide.blocks), "examples this test does not run"
+
+
+# --- README.md --------------------------------------------------------------------------------
+
+README = GUIDE.parents[1] / "README.md"
+MAKEFILE = GUIDE.parents[1] / "Makefile"
+SECTION_OR_FENCE = re.compile(r"^## ([^\n]+)$|^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+# Status, method and URL of every curl call, on stderr, so $(curl ...) captures stay untouched.
+CURL_LOG = (
+    "set -euo pipefail\n"
+    "curl() { command curl -w '%{stderr}%{http_code} %{method} %{url_effective}\\n' \"$@\"; }\n"
+)
+DEMO_PASSWORD = "demo-password-from-make-run"
+NOT_RUN = {
+    "Quick start": "make run and make test themselves (the seed steps of make run are run)",
+    "Deploying": "a production install: pip, collectstatic, gunicorn",
+}
+
+
+def readme_sh_blocks() -> dict[str, str]:
+    """The README's ```sh blocks by the title of their section (one block per section)."""
+    blocks: dict[str, str] = {}
+    section = ""
+    for heading, lang, body in SECTION_OR_FENCE.findall(README.read_text()):
+        if heading:
+            section = heading
+        elif lang == "sh":
+            assert section not in blocks, f"two sh blocks in the README section {section!r}"
+            blocks[section] = body
+    return blocks
+
+
+def manage_commands(text: str, marker: str) -> list[list[str]]:
+    """`manage.py` command lines of a README block or a Makefile recipe, as argv lists."""
+    commands = []
+    for line in text.splitlines():
+        if marker in line:
+            commands.append(shlex.split(line.split(marker, 1)[1], comments=True))
+    return commands
+
+
+def call_manage(argv: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """One manage.py command line, in this process so it uses the test database."""
+    out = io.StringIO()
+    name, *args = argv
+    target = None
+    if ">" in args:
+        args, target = args[: args.index(">")], args[args.index(">") + 1]
+    expanded = [match for arg in args for match in sorted(glob.glob(arg)) or [arg]]
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")  # a reset asks first
+    call_command(name, *expanded, stdout=out)
+    if target is not None:
+        (cwd / target).write_text(out.getvalue())
+    return out.getvalue()
+
+
+def make_run_seed(monkeypatch: pytest.MonkeyPatch, cwd: Path) -> None:
+    """The steps of `make seed` (what `make run` does before serving), as the Makefile has them.
+
+    migrate and collectstatic are left out: the test database is migrated already and static
+    files do not change what the API answers.
+    """
+    recipe = MAKEFILE.read_text().split("\nseed:", 1)[1].split("\n\n", 1)[0]
+    steps = manage_commands(recipe, "$(MANAGE) ")
+    assert [argv[0] for argv in steps][:2] == ["migrate", "collectstatic"]
+    monkeypatch.setenv("OPSASSESS_DEMO_PASSWORD", DEMO_PASSWORD)
+    monkeypatch.chdir(GUIDE.parents[1])
+    for argv in steps[2:]:
+        call_manage(argv, cwd, monkeypatch)
+
+
+def run_sh(body: str, server: str, cwd: Path) -> tuple[str, list[str]]:
+    done = subprocess.run(
+        ["bash", "-c", CURL_LOG + body.replace("http://127.0.0.1:8000", server)],
+        env={
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "HOME": str(cwd),
+            "LANG": "C.UTF-8",
+            "OPSASSESS_DEMO_PASSWORD": DEMO_PASSWORD,
+        },
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    calls = [line.replace(server, "") for line in done.stderr.splitlines()]
+    return done.stdout, calls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_readme_command_runs_on_a_freshly_seeded_server(
+    live_server: Any, flushable: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_run_seed(monkeypatch, tmp_path)
+    demo = Assessment.objects.get(organisation__slug="demo")
+    blocks = readme_sh_blocks()
+    ran: set[str] = set()
+
+    _, calls = run_sh(blocks["The catalogue API"], live_server.url, tmp_path)
+    assert [call.split()[0] for call in calls] == ["200", "200", "200"]
+    ran.add("The catalogue API")
+
+    before = set(Assessment.objects.values_list("pk", flat=True))
+    output, calls = run_sh(blocks["Answering an assessment"], live_server.url, tmp_path)
+    (new,) = Assessment.objects.exclude(pk__in=before).filter(title="Q4 review")
+    (copy,) = Assessment.objects.exclude(pk__in=[*before, new.pk])
+    assert calls == [
+        "200 POST /api/v1/auth/token/",
+        "200 GET /api/v1/questionnaires/",
+        "200 GET /api/v1/questionnaires/devops-maturity/",
+        "201 POST /api/v1/assessments/",
+        f"200 PATCH /api/v1/assessments/{new.pk}/answers/",
+        f"200 GET /api/v1/assessments/{new.pk}/",
+        f"409 POST /api/v1/assessments/{new.pk}/submit/",  # as documented: lists what is missing
+        "200 GET /api/v1/assessments/?organisation=demo&status=submitted",
+        f"200 GET /api/v1/assessments/{demo.pk}/result/",
+        f"201 POST /api/v1/assessments/{demo.pk}/copy/",
+    ]
+    saved = {a.question.key: a for a in new.answers.select_related("question")}
+    assert sorted(saved) == ["cd-lead-time", "mon-request-tracing", "plan-backlog-traceability"]
+    assert saved["plan-backlog-traceability"].choices == ["shared-backlog"]
+    assert saved["plan-backlog-traceability"].comment == "One board"
+    assert saved["mon-request-tracing"].not_applicable
+    assert '"missing_required"' in output
+    assert (copy.copied_from_id, copy.status) == (demo.pk, "draft")
+    ran.add("Answering an assessment")
+
+    for section in ("Questionnaires as code", "Managing the catalogue"):
+        for argv in manage_commands(blocks[section], "python manage.py "):
+            call_manage(argv, tmp_path, monkeypatch)
+        ran.add(section)
+    exported = (tmp_path / "devops.yaml").read_text()
+    assert "slug: devops-maturity" in exported
+
+    assert ran | set(NOT_RUN) == set(blocks), "README sh blocks this test does not run"

@@ -83,7 +83,7 @@ ANSWERS = OpenApiExample(
         "answers": [
             {"question": "plan-backlog-traceability", "choices": ["shared-backlog"]},
             {"question": "cd-lead-time", "number": "36", "comment": "median of last month"},
-            {"question": "mon-tracing", "not_applicable": True},
+            {"question": "mon-request-tracing", "not_applicable": True},
         ]
     },
     request_only=True,
@@ -177,7 +177,8 @@ VALIDATION_ERROR = OpenApiExample(
     value={
         "type": "validation_error",
         "errors": [
-            {"code": "invalid", "detail": "cd-lead-time: 1e9 is above the maximum 8760",
+            {"code": "invalid",
+             "detail": "cd-lead-time: number -3.0000 is below the minimum 0.0000",
              "attr": "answers.1"}
         ],
     },

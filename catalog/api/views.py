@@ -14,6 +14,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
     search_fields = ["name", "description"]
+    case_insensitive_ordering = ["name"]
 
 
 @extend_schema_view(
@@ -75,4 +76,5 @@ class ToolViewSet(CatalogueViewSet):
     filterset_class = filters.ToolFilter
     search_fields = ["name", "vendor", "description"]
     ordering_fields = ["name", "slug", "vendor", "min_maturity"]
+    case_insensitive_ordering = ["name", "vendor"]
     ordering = ["name", "slug"]

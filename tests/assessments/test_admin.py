@@ -475,3 +475,97 @@ def test_assessment_changelist_queries_do_not_grow_with_the_rows(
     assert Assessment.objects.count() == 10
     # Adding organisations adds filter choices, not queries.
     assert count() == one
+
+
+def with_new_sections(data: dict[str, Any], *rows: dict[str, str]) -> dict[str, Any]:
+    """The change form's POST with rows added to the section inline, as "Add another" does."""
+    start = int(data["sections-TOTAL_FORMS"])
+    for offset, row in enumerate(rows):
+        prefix = f"sections-{start + offset}-"
+        data |= {prefix + "aggregation": "weighted_mean", prefix + "weight": "1"}
+        data |= {prefix + "position": str(offset)}
+        data |= {prefix + name: value for name, value in row.items()}
+    data["sections-TOTAL_FORMS"] = str(start + len(rows))
+    return data
+
+
+@pytest.fixture
+def empty_draft(manager: Client, devops: None) -> QuestionnaireVersion:
+    questionnaire = Questionnaire.objects.create(slug="fresh", name="Fresh")
+    url = reverse("admin:assessments_questionnaireversion_add")
+    assert manager.post(url, {"questionnaire": questionnaire.pk, "level_mode": "threshold"})
+    return questionnaire.versions.get()
+
+
+def test_a_root_with_children_in_one_save_of_an_empty_draft_says_to_save_the_root_first(
+    manager: Client, empty_draft: QuestionnaireVersion
+) -> None:
+    data = with_new_sections(
+        form_data(manager.get(change_url(empty_draft))),
+        {"key": "root"},
+        {"key": "plan"},
+        {"key": "build"},
+    )
+    response = manager.post(change_url(empty_draft), data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Save the root section on its own first" in text
+    assert response.context["inline_admin_formsets"][1].formset.total_error_count() == 3
+    assert not empty_draft.sections.exists()
+    # Doing as told: the root alone, then its children pick it as their parent.
+    data = with_new_sections(form_data(manager.get(change_url(empty_draft))), {"key": "root"})
+    assert manager.post(change_url(empty_draft), data).status_code == 302
+    root = empty_draft.sections.get()
+    data = with_new_sections(
+        form_data(manager.get(change_url(empty_draft))),
+        {"key": "plan", "parent": str(root.pk)},
+        {"key": "build", "parent": str(root.pk)},
+    )
+    assert manager.post(change_url(empty_draft), data).status_code == 302
+    assert sorted(root.subsections.values_list("key", flat=True)) == ["build", "plan"]
+
+
+def test_a_new_section_without_a_parent_is_told_which_root_to_pick(
+    manager: Client, draft: QuestionnaireVersion
+) -> None:
+    data = with_new_sections(form_data(manager.get(change_url(draft))), {"key": "operate"})
+    response = manager.post(change_url(draft), data)
+    assert response.status_code == 200
+    assert "already has its root section “root”" in response.content.decode()
+    assert not draft.sections.filter(key="operate").exists()
+
+
+def test_two_new_sections_with_one_key_are_refused_with_a_form_error(
+    manager: Client, draft: QuestionnaireVersion
+) -> None:
+    root = str(draft.sections.get(key="root").pk)
+    data = with_new_sections(
+        form_data(manager.get(change_url(draft))),
+        {"key": "operate", "parent": root},
+        {"key": "operate", "parent": root},
+        {"key": "delivery", "parent": root},
+    )
+    response = manager.post(change_url(draft), data)
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][1].formset
+    # "operate" twice among the new rows, "delivery" again beside the saved one.
+    assert formset.non_form_errors() == ["Please correct the duplicate data for key."] * 2
+    assert draft.sections.count() == 2
+
+
+def test_an_existing_section_made_a_second_root_is_refused(
+    manager: Client, draft: QuestionnaireVersion
+) -> None:
+    delivery = draft.sections.get(key="delivery")
+    data = form_data(manager.get(change_url(draft)))
+    index = next(
+        i
+        for i in range(int(data["sections-TOTAL_FORMS"]))
+        if data[f"sections-{i}-id"] == str(delivery.pk)
+    )
+    del data[f"sections-{index}-parent"]
+    response = manager.post(change_url(draft), data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "“delivery” needs a parent" in text and "“root” needs a parent" not in text
+    assert Section.objects.get(pk=delivery.pk).parent is not None

@@ -4,12 +4,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments import services
 from assessments.models import Answer, Assessment
 from catalog.models import Tool
-from tests.assessments.conftest import RUBRIC_KEYS, client_for
+from tests.assessments.conftest import RUBRIC_KEYS, answer_all, client_for
 from tests.factories import DisciplineFactory, ToolFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +131,38 @@ def test_history_pages_render_for_every_audited_admin(
         )
         assert manager.get(url).status_code == 200, model
     assert QuestionnaireVersion.objects.get(pk=rubric.pk).status == "published"
+
+
+def test_answer_history_names_the_question_and_the_assessment(
+    submitted: Any, manager: Client
+) -> None:
+    changelist = reverse("admin:assessments_historicalanswer_changelist")
+    page = manager.get(changelist).content.decode()
+    assert f"answer to unit-tests in assessment #{submitted.pk} “Spring review” of Acme" in page
+    assert "answer #" not in page
+    record = Answer.history.filter(assessment_id=submitted.pk, question__key="unit-tests").get()
+    assert str(record.instance) == (
+        f"answer to unit-tests in assessment #{submitted.pk} “Spring review”"
+    )
+    assert str(record).startswith(str(record.instance) + " as of ")
+    found = manager.get(changelist, {"q": "flaky-tests"}).context["cl"].result_list
+    assert [h.question.key for h in found] == ["flaky-tests"]
+    # The rows come with their question and assessment joined: more rows, same queries.
+    with CaptureQueriesContext(connection) as six_rows:
+        manager.get(changelist)
+    answer_all(copy_of(submitted), submitted.created_by, "partly")
+    with CaptureQueriesContext(connection) as eighteen_rows:
+        page = manager.get(changelist).content.decode()
+    assert page.count("answer to unit-tests in assessment") == 3
+    assert len(eighteen_rows) == len(six_rows)
+
+
+def test_assessment_history_names_the_assessment_and_its_organisation(
+    submitted: Any, manager: Client
+) -> None:
+    page = manager.get(reverse("admin:assessments_historicalassessment_changelist"))
+    assert f"assessment #{submitted.pk} “Spring review” of Acme" in page.content.decode()
+
+
+def copy_of(assessment: Any) -> Any:
+    return services.assessment_copy(assessment=assessment, user=assessment.created_by).assessment

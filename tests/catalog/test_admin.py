@@ -155,7 +155,7 @@ def test_tool_import_of_a_good_file_asks_for_confirmation_then_saves(
         ),
         (
             "bad-discipline,Bad,,https://x.example/,open_source,saas,adopt,1,,astrology,",
-            "unknown discipline slug(s): astrology",
+            "unknown discipline slug: astrology",
         ),
         (
             "bad-practice,Bad,,https://x.example/,open_source,saas,adopt,1,,devops,experiment-tracking",
@@ -280,3 +280,58 @@ def test_an_unused_hindrance_can_be_deleted(manager: Client, catalogue: dict[str
     )
     assert response.status_code == 302
     assert not hindrance.__class__.objects.filter(slug="unused").exists()
+
+
+def test_tool_import_reports_every_problem_of_every_row_at_once(
+    manager: Client, catalogue: dict[str, Any]
+) -> None:
+    csv_text = (
+        f"{TOOL_HEADER}\n"
+        'a,A,,https://a.example/,open_source,saas,adopt,1,,devops-x,"nope-1,nope-2"\n'
+        "b,B,,https://b.example/,open_source,saas,adopt,1,,devops,\n"
+        "c,C,,not a url,weird,saas,adopt,1,,devops,\n"
+        'd,D,,https://d.example/,open_source,saas,adopt,1,,"devops,mlops-x","version-control,x"\n'
+    )
+    before = Tool.objects.count()
+    response = import_tools(manager, csv_text)
+    result = response.context["result"]
+    assert not result.has_errors()  # no crash report hiding the other rows
+    assert {row.number: row.error_dict for row in result.invalid_rows} == {
+        1: {
+            "disciplines": ["unknown discipline slug: devops-x"],
+            "practices": ["unknown practice slugs: nope-1, nope-2"],
+        },
+        3: {
+            "homepage": ["Enter a valid URL."],
+            "licence": ["Value 'weird' is not a valid choice."],
+        },
+        4: {
+            "disciplines": ["unknown discipline slug: mlops-x"],
+            "practices": ["unknown practice slug: x"],
+        },
+    }
+    body = response.content.decode()
+    for shown in ["nope-1, nope-2", "Enter a valid URL.", "mlops-x", "unknown practice slug: x"]:
+        assert shown in body
+    assert "confirm_form" not in response.context
+    assert Tool.objects.count() == before
+
+
+def test_practice_import_reports_an_unknown_phase_and_unknown_hindrances_together(
+    manager: Client, catalogue: dict[str, Any]
+) -> None:
+    csv_text = (
+        "slug,name,phase,order,description,done_well,hindrances\n"
+        'mystery,Mystery,devops-nowhere,1,,,"skills-gap,luck,money"\n'
+    )
+    upload = SimpleUploadedFile("practices.csv", csv_text.encode(), content_type="text/csv")
+    response = manager.post(
+        reverse("admin:catalog_practice_import"),
+        {"resource": 0, "format": 0, "import_file": upload},
+    )
+    (row,) = response.context["result"].invalid_rows
+    assert row.error_dict == {
+        "phase": ["unknown lifecycle phase slug: devops-nowhere"],
+        "hindrances": ["unknown hindrance slugs: luck, money"],
+    }
+    assert not catalogue["practice"].__class__.objects.filter(slug="mystery").exists()

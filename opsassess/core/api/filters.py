@@ -7,7 +7,8 @@ django-filter and DRF ignore unknown parameters, blank values and unknown orderi
 import re
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, OrderBy, QuerySet
+from django.db.models.functions import Lower
 from django_filters import MultipleChoiceFilter, NumberFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
@@ -83,7 +84,26 @@ class StrictSearchFilter(filters.SearchFilter):
 
 
 class StrictOrderingFilter(filters.OrderingFilter):
-    """Ordering that answers 400 for a field it cannot order by instead of ignoring it."""
+    """Ordering that answers 400 for a field it cannot order by instead of ignoring it.
+
+    Fields a view lists in `case_insensitive_ordering` sort by their lower-cased value, so
+    "dbt" sits between "Datadog" and "Dynatrace" on SQLite and PostgreSQL alike.
+    """
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        folded = set(getattr(view, "case_insensitive_ordering", ()))
+        terms: list[Any] = []
+        for term in ordering:
+            name = term.lstrip("-")
+            if name not in folded:
+                terms.append(term)
+                continue
+            expression: Any = Lower(F(name))
+            terms.append(OrderBy(expression, descending=term.startswith("-")))
+        return queryset.order_by(*terms)
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
         params = request.query_params.get(self.ordering_param)
