@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from knox.models import AuthToken
@@ -147,6 +148,8 @@ KEYED_BY_DATA = {
     ".breakdowns.practices",
     ".breakdowns.hindrances",
     ".peers.disciplines",
+    ".targets.sections",
+    ".targets.disciplines",
 }
 
 
@@ -199,6 +202,15 @@ def test_every_request_example_gets_its_documented_status(seeded: dict[str, Any]
         assert problems(document, schema, response.json()) == [], name
     saved = {a["question"]: a for a in sent[method, path, name].json()["answers"]}
     assert {item["question"] for item in answers_example["answers"]} <= set(saved)
+
+
+def locked_out(username: str) -> Any:
+    """The token endpoint's answer once a username has failed to log in too often."""
+    client = APIClient()
+    wrong = {"username": username, "password": "not the password"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/api/v1/auth/token/", wrong, format="json")
+    return client.post("/api/v1/auth/token/", wrong, format="json")
 
 
 def test_response_examples_have_the_fields_of_the_real_responses(seeded: dict[str, Any]) -> None:
@@ -256,6 +268,7 @@ def test_response_examples_have_the_fields_of_the_real_responses(seeded: dict[st
             "/api/v1/organisations/acme/keys/", {"name": "BI sync"}, format="json"
         ),
         ("GET", "/api/v1/scores/", "200", "APage"): feed.get("/api/v1/scores/", {"page_size": 1}),
+        ("POST", "/api/v1/auth/token/", "429", "LockedOut"): locked_out("mallory"),
     }
     assert {key for key in examples if key[3] not in ERROR_EXAMPLES} == set(real), (
         "response examples this test does not compare with a real response"
