@@ -274,6 +274,10 @@ SPECTACULAR_SETTINGS = {
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("OPSASSESS_TOKEN_TTL_HOURS", default=10)),
     "AUTO_REFRESH": True,
+    # Renewal by use stops here, so a stolen token that keeps being used still lapses.
+    "AUTO_REFRESH_MAX_TTL": timedelta(
+        hours=env.int("OPSASSESS_TOKEN_MAX_LIFETIME_HOURS", default=168)
+    ),
     "TOKEN_LIMIT_PER_USER": 20,
 }
 

@@ -195,6 +195,22 @@ def test_expired_tokens_do_not_count_towards_the_limit(alice: User, settings: An
     assert not AuthToken.objects.filter(expiry__lt=timezone.now()).exists()
 
 
+def test_use_renews_a_token_but_never_past_its_maximum_lifetime(alice: User, settings: Any) -> None:
+    maximum = settings.REST_KNOX["AUTO_REFRESH_MAX_TTL"]
+    token = login(APIClient())
+    stored = AuthToken.objects.get(user=alice)
+    now = timezone.now()
+    # Issued almost a lifetime ago and about to lapse: one more hour is all it may still get.
+    AuthToken.objects.filter(pk=stored.pk).update(
+        created=now - maximum + timedelta(hours=1), expiry=now + timedelta(minutes=1)
+    )
+    assert with_token(token).get("/api/v1/organisations/").status_code == 200
+    expiry = AuthToken.objects.get(pk=stored.pk).expiry
+    assert now + timedelta(minutes=59) < expiry <= now + timedelta(hours=1)
+    AuthToken.objects.filter(pk=stored.pk).update(expiry=now - timedelta(seconds=1))
+    assert with_token(token).get("/api/v1/organisations/").status_code == 401
+
+
 # --- strict JSON ------------------------------------------------------------------------------
 
 
