@@ -563,8 +563,6 @@ class Assessment(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organisation", "status"], name="assessment_org_status"),
-            # The scores feed pages through submitted assessments by (updated_at, id).
-            models.Index(fields=["updated_at", "id"], name="assessment_feed_order"),
         ]
         constraints = [
             models.CheckConstraint(
