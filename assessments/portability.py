@@ -63,6 +63,7 @@ KEY_HISTORY = (
     "last_used_at",
 )
 ASSESSMENT_HISTORY = (
+    "uuid",
     "title",
     "status",
     "revision",
