@@ -72,15 +72,7 @@ ASSESSMENT_HISTORY = (
     "updated_at",
     "submitted_at",
 )
-ANSWER_HISTORY = (
-    "choices",
-    "number",
-    "not_applicable",
-    "comment",
-    "evidence_url",
-    "notes_carried_over",
-    "updated_at",
-)
+ANSWER_HISTORY = (*services.ANSWER_FIELDS, "notes_carried_over", "updated_at")
 RESULT_HISTORY = (
     "engine_version",
     "overall",
@@ -88,6 +80,13 @@ RESULT_HISTORY = (
     "level_key",
     "level_name",
     "computed_at",
+)
+# What the organisation holds besides assessments, by document section: the model, the fields
+# of its history copied as they are, and the foreign key its history names by identifier.
+HELD = (
+    ("members", Membership, MEMBERSHIP_HISTORY, "user"),
+    ("tools_in_use", OrganisationTool, TOOL_HISTORY, "tool"),
+    ("api_keys", OrganisationAPIKey, KEY_HISTORY, "created_by"),
 )
 CATALOGUE_MODELS = (Discipline, LifecyclePhase, Hindrance, Practice, Tool)
 
@@ -174,7 +173,6 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
         RESULT_HISTORY,
         lambda row: {"snapshot": exported_snapshot(row.snapshot)},
     )
-    in_organisation = {"organisation_id": organisation.pk}
 
     def assessment_document(assessment: Assessment) -> dict[str, Any]:
         result = results.get(assessment.pk)
@@ -223,6 +221,11 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
             "result_history": result_history.get(assessment.pk, []),
         }
 
+    held_references: dict[str, Callable[[Any], dict[str, Any]]] = {
+        "members": lambda row: {"username": user(row.user)},
+        "tools_in_use": lambda row: {"tool": None if row.tool is None else row.tool.slug},
+        "api_keys": lambda row: {"created_by": user(row.created_by)},
+    }
     memberships = organisation.memberships.select_related("user").order_by("user__username")
     return {
         "format": FORMAT,
@@ -270,24 +273,15 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
                 ORGANISATION_HISTORY,
                 lambda row: {},
             ).get(organisation.pk, []),
-            "members": _history(
-                Membership.history.filter(**in_organisation).select_related("user"),
-                lambda row: row.organisation_id,
-                MEMBERSHIP_HISTORY,
-                lambda row: {"username": user(row.user)},
-            ).get(organisation.pk, []),
-            "tools_in_use": _history(
-                OrganisationTool.history.filter(**in_organisation).select_related("tool"),
-                lambda row: row.organisation_id,
-                TOOL_HISTORY,
-                lambda row: {"tool": None if row.tool is None else row.tool.slug},
-            ).get(organisation.pk, []),
-            "api_keys": _history(
-                OrganisationAPIKey.history.filter(**in_organisation).select_related("created_by"),
-                lambda row: row.organisation_id,
-                KEY_HISTORY,
-                lambda row: {"created_by": user(row.created_by)},
-            ).get(organisation.pk, []),
+            **{
+                section: _history(
+                    model.history.filter(organisation_id=organisation.pk).select_related(related),
+                    lambda row: row.organisation_id,
+                    fields,
+                    held_references[section],
+                ).get(organisation.pk, [])
+                for section, model, fields, related in HELD
+            },
         },
     }
 
@@ -515,56 +509,30 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
     )
     in_organisation = {"organisation_id": organisation.pk}
     membership_ids = dict(organisation.memberships.values_list("user__username", "pk"))
-    _restore(
-        Membership.history.filter(**in_organisation),
-        MEMBERSHIP_HISTORY,
-        (
-            (
-                row,
-                {
-                    **in_organisation,
-                    "id": membership_ids.get(row["username"], 0),
-                    "user": user_named(row["username"]),
-                },
-            )
-            for row in history["members"]
-        ),
-        user_named,
-    )
     tool_ids = dict(organisation.tool_uses.values_list("tool__slug", "pk"))
     catalogue_tools = dict(Tool.objects.values_list("slug", "pk"))
-    _restore(
-        OrganisationTool.history.filter(**in_organisation),
-        TOOL_HISTORY,
-        (
-            (
-                row,
-                {
-                    **in_organisation,
-                    "id": tool_ids.get(row["tool"], 0),
-                    "tool_id": catalogue_tools.get(row["tool"]),
-                },
-            )
-            for row in history["tools_in_use"]
-        ),
-        user_named,
-    )
-    _restore(
-        OrganisationAPIKey.history.filter(**in_organisation),
-        KEY_HISTORY,
-        (
-            (
-                row,
-                {
-                    **in_organisation,
-                    "id": f"{row['prefix']}.{row['hashed_key']}",
-                    "created_by": user_named(row["created_by"]),
-                },
-            )
-            for row in history["api_keys"]
-        ),
-        user_named,
-    )
+    held_references: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        "members": lambda row: {
+            "id": membership_ids.get(row["username"], 0),
+            "user": user_named(row["username"]),
+        },
+        "tools_in_use": lambda row: {
+            "id": tool_ids.get(row["tool"], 0),
+            "tool_id": catalogue_tools.get(row["tool"]),
+        },
+        "api_keys": lambda row: {
+            "id": f"{row['prefix']}.{row['hashed_key']}",
+            "created_by": user_named(row["created_by"]),
+        },
+    }
+    for section, model, fields, _related in HELD:
+        references = held_references[section]
+        _restore(
+            model.history.filter(**in_organisation),
+            fields,
+            ((row, {**in_organisation, **references(row)}) for row in history[section]),
+            user_named,
+        )
     assessments = list(zip(made, document["assessments"], strict=True))
     made_ids = [a.pk for a in made]
 

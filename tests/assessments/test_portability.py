@@ -24,6 +24,7 @@ from assessments.models import (
     QuestionnaireVersion,
     Result,
 )
+from assessments.portability import export_organisation
 from catalog.models import Tool
 from tests.assessments.conftest import SEED_DIR, answer_all, import_file, patch_assessment
 
@@ -43,6 +44,27 @@ def manage(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+def exported(slug: str) -> dict[str, Any]:
+    return export_organisation(Organisation.objects.get(slug=slug))
+
+
+def moved(tmp_path: Path, probe: str) -> Any:
+    """Export acme, import it into a new, empty database, and return what the function
+    `probe` of this module says about acme there."""
+    exported = tmp_path / "acme.json"
+    call_command("export_organisation", "acme", "--output", str(exported))
+    database = tmp_path / "empty.sqlite3"
+    for args in (("migrate", "--noinput"), ("import_organisation", str(exported))):
+        done = manage(database, *args)
+        assert done.returncode == 0, done.stderr
+    read = f"import json; from tests.assessments.test_portability import {probe}; "
+    after = manage(
+        database, "shell", "--no-imports", "-c", read + f"print(json.dumps({probe}('acme')))"
+    )
+    assert after.returncode == 0, after.stderr
+    return json.loads(after.stdout)
 
 
 @pytest.fixture
@@ -72,16 +94,9 @@ def rich_organisation(seeded_catalogue: None, rubric: Any, organisation: Organis
 def test_an_organisation_round_trips_through_an_empty_database(
     rich_organisation: Organisation, tmp_path: Path
 ) -> None:
-    exported = tmp_path / "acme.json"
-    call_command("export_organisation", "acme", "--output", str(exported))
-    database = tmp_path / "empty.sqlite3"
-    for args in (("migrate", "--noinput"), ("import_organisation", str(exported))):
-        done = manage(database, *args)
-        assert done.returncode == 0, done.stderr
-    again = manage(database, "export_organisation", "acme")
-    assert again.returncode == 0, again.stderr
-    original = json.loads(exported.read_text())
-    assert json.loads(again.stdout) == original  # nothing lost, nothing changed
+    again = moved(tmp_path, "exported")
+    original = json.loads((tmp_path / "acme.json").read_text())
+    assert again == original  # nothing lost, nothing changed
     assert [a["status"] for a in original["assessments"]] == ["submitted", "draft", "draft"]
     assert original["assessments"][1]["copied_from"] == 0
     assert original["assessments"][0]["result"]["snapshot"]["targets"]
@@ -153,19 +168,7 @@ def test_imported_results_render_the_same_reports_and_keep_history_authors_and_m
         len(before[str(second.uuid)]["history"]) >= 3
     )  # created, answered..., submitted, retitled
     assert before["keys"][0][2] == "olivia"
-
-    exported = tmp_path / "acme.json"
-    call_command("export_organisation", "acme", "--output", str(exported))
-    database = tmp_path / "empty.sqlite3"
-    for args in (("migrate", "--noinput"), ("import_organisation", str(exported))):
-        done = manage(database, *args)
-        assert done.returncode == 0, done.stderr
-    read = "import json; from tests.assessments.test_portability import fingerprint; "
-    after = manage(
-        database, "shell", "--no-imports", "-c", read + "print(json.dumps(fingerprint('acme')))"
-    )
-    assert after.returncode == 0, after.stderr
-    assert json.loads(after.stdout) == before
+    assert moved(tmp_path, "fingerprint") == before
 
 
 def audit_trail(slug: str) -> dict[str, list[dict[str, Any]]]:
@@ -284,19 +287,8 @@ def test_the_audit_trail_of_the_organisation_and_all_it_holds_survives_the_move(
     ]
     assert [r["history_type"] for r in before["results"]] == ["+", "+"]
     assert [r["comment"] for r in before["answers"] if r["notes_carried_over"]] == ["Flaky suite"]
-
-    exported = tmp_path / "acme.json"
-    call_command("export_organisation", "acme", "--output", str(exported))
-    database = tmp_path / "empty.sqlite3"
-    for args in (("migrate", "--noinput"), ("import_organisation", str(exported))):
-        done = manage(database, *args)
-        assert done.returncode == 0, done.stderr
-    read = "import json; from tests.assessments.test_portability import audit_trail; "
-    after = manage(
-        database, "shell", "--no-imports", "-c", read + "print(json.dumps(audit_trail('acme')))"
-    )
-    assert after.returncode == 0, after.stderr
-    assert json.loads(after.stdout) == before  # no row added, lost or changed, none by the import
+    # no row added, lost or changed, none recorded by the import itself
+    assert moved(tmp_path, "audit_trail") == before
 
 
 def test_a_file_of_the_previous_format_is_refused_with_the_reason(
