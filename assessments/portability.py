@@ -143,10 +143,6 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
 
     uuid_of = {a.pk: str(a.uuid) for a in assessments}
 
-    def exported_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
-        previous = snapshot.get("previous_assessment")
-        return {**snapshot, "previous_assessment": uuid_of.get(previous, previous)}
-
     assessment_history = _history(
         Assessment.history.filter(id__in=uuid_of).select_related(
             "version__questionnaire", "created_by", "submitted_by"
@@ -171,7 +167,7 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
         Result.history.filter(assessment_id__in=uuid_of),
         lambda row: row.assessment_id,
         RESULT_HISTORY,
-        lambda row: {"snapshot": exported_snapshot(row.snapshot)},
+        lambda row: {"snapshot": _snapshot(row.snapshot, uuid_of)},
     )
 
     def assessment_document(assessment: Assessment) -> dict[str, Any]:
@@ -213,7 +209,7 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
                 "level_key": result.level_key,
                 "level_name": result.level_name,
                 "computed_at": _iso(result.computed_at),
-                "snapshot": exported_snapshot(result.snapshot),
+                "snapshot": _snapshot(result.snapshot, uuid_of),
                 "scores": [[s.axis, s.key, _text(s.percent)] for s in scores.get(result.pk, [])],
             },
             "history": assessment_history.get(assessment.pk, []),
@@ -473,10 +469,6 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
     # Results once every assessment has its new id: a snapshot names its previous assessment.
     new_id = {str(a.uuid): a.pk for a in made}
 
-    def imported_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
-        previous = snapshot.get("previous_assessment")
-        return {**snapshot, "previous_assessment": new_id.get(previous, previous)}
-
     result_ids: dict[int, int] = {}
     for assessment, data in zip(made, document["assessments"], strict=True):
         stored = data["result"]
@@ -489,7 +481,7 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
             overall_percent=stored["overall_percent"],
             level_key=stored["level_key"],
             level_name=stored["level_name"],
-            snapshot=imported_snapshot(stored["snapshot"]),
+            snapshot=_snapshot(stored["snapshot"], new_id),
             computed_at=_when(stored["computed_at"]),
         )
         result_ids[assessment.pk] = result.pk
@@ -498,8 +490,30 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
             for axis, key, percent in stored["scores"]
         )
 
-    # The exported audit trail in place of the rows this import's own saves recorded. A row
-    # of something gone since (a removed member, an undeclared tool) keeps the id 0.
+    _import_history(
+        organisation, document, made, versions, answer_ids, result_ids, new_id, user_named
+    )
+
+    # Timestamps last: saving rows above would otherwise stamp them with "now".
+    for assessment, data in zip(made, document["assessments"], strict=True):
+        Assessment.objects.filter(pk=assessment.pk).update(
+            created_at=_when(data["created_at"]), updated_at=_when(data["updated_at"])
+        )
+    return organisation
+
+
+def _import_history(
+    organisation: Organisation,
+    document: dict[str, Any],
+    made: list[Assessment],
+    versions: dict[tuple[str, int], QuestionnaireVersion],
+    answer_ids: dict[tuple[int, str], int],
+    result_ids: dict[int, int],
+    new_id: dict[str, int],
+    user_named: Callable[[str | None], Any],
+) -> None:
+    """The exported audit trail in place of the rows this import's own saves recorded. A row
+    of something gone since (a removed member, an undeclared tool) keeps the id 0."""
     history = document["history"]
     _restore(
         Organisation.history.filter(id=organisation.pk),
@@ -587,7 +601,7 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
                 {
                     "id": result_ids.get(assessment.pk, 0),
                     "assessment_id": assessment.pk,
-                    "snapshot": imported_snapshot(row["snapshot"]),
+                    "snapshot": _snapshot(row["snapshot"], new_id),
                 },
             )
             for assessment, data in assessments
@@ -596,12 +610,11 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
         user_named,
     )
 
-    # Timestamps last: saving rows above would otherwise stamp them with "now".
-    for assessment, data in zip(made, document["assessments"], strict=True):
-        Assessment.objects.filter(pk=assessment.pk).update(
-            created_at=_when(data["created_at"]), updated_at=_when(data["updated_at"])
-        )
-    return organisation
+
+def _snapshot(snapshot: dict[str, Any], ids: dict[Any, Any]) -> dict[str, Any]:
+    """A result snapshot with its previous assessment mapped: id to UUID, or back."""
+    previous = snapshot.get("previous_assessment")
+    return {**snapshot, "previous_assessment": ids.get(previous, previous)}
 
 
 def _restore(
