@@ -3,16 +3,22 @@
 The document carries everything its results depend on, so it imports into an empty
 database: the catalogue rows (natural keys), the questionnaire versions used (in the
 questionnaire format), members, tools in use, API keys (hashes only), assessments with
-their answers, results, figures and targets, and the audit history of assessments and
-answers. Rows refer to each other by slugs, keys, UUIDs and positions, never by database ids
-(a result snapshot's `previous_assessment` id travels as that assessment's UUID and is mapped
-to the new id on import), so export -> import -> export gives the same document, and the
-imported results render the same reports and radars. Original authors and moments (created,
-updated, submitted, published) are kept.
+their answers, results, figures and targets, and the audit history (django-simple-history
+rows: when, what kind of change, why and by whom, with the values of the time) of the
+organisation, its memberships, tools in use, API keys, assessments, answers and results.
+On import those rows replace the ones the import's own saves record, so the trail still
+shows the original changes, not a "created" by the importer.
+
+Rows refer to each other by slugs, keys, UUIDs, usernames and positions, never by database
+ids (a result snapshot's `previous_assessment` id travels as that assessment's UUID and is
+mapped to the new id on import), so export -> import -> export gives the same document, and
+the imported results render the same reports and radars. Original authors and moments
+(created, updated, submitted, published) are kept.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,7 +26,7 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.core import serializers
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.dateparse import parse_datetime
 
 from assessments import questionnaire_format, selectors, services
@@ -37,9 +43,27 @@ from assessments.models import (
 )
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
 
-FORMAT = "opsassess-organisation/2"
-# Fields of the historical rows copied as they are; foreign keys are mapped by name below.
+FORMAT = "opsassess-organisation/3"
+# Files of /2 carry the history of assessments and answers only: importing one would record
+# the rest as created by the import, so they are refused rather than read differently.
+OLDER_FORMATS = ("opsassess-organisation/2",)
+# Fields of the historical rows copied as they are (moments, decimals and UUIDs as text);
+# foreign keys are mapped to stable identifiers by name below.
+ORGANISATION_HISTORY = ("uuid", "slug", "name", "created_at")
+MEMBERSHIP_HISTORY = ("role", "created_at")
+TOOL_HISTORY = ("created_at",)
+KEY_HISTORY = (
+    "prefix",
+    "hashed_key",
+    "name",
+    "scope",
+    "created",
+    "expiry_date",
+    "revoked",
+    "last_used_at",
+)
 ASSESSMENT_HISTORY = (
+    "uuid",
     "title",
     "status",
     "revision",
@@ -48,9 +72,22 @@ ASSESSMENT_HISTORY = (
     "updated_at",
     "submitted_at",
 )
-ANSWER_HISTORY = ("choices", "number", "not_applicable", "comment", "evidence_url", "updated_at")
-MOMENTS = ("created_at", "updated_at", "submitted_at")
-CONVERTED = (*MOMENTS, "number")  # stored as text in the document
+ANSWER_HISTORY = (*services.ANSWER_FIELDS, "notes_carried_over", "updated_at")
+RESULT_HISTORY = (
+    "engine_version",
+    "overall",
+    "overall_percent",
+    "level_key",
+    "level_name",
+    "computed_at",
+)
+# What the organisation holds besides assessments, by document section: the model, the fields
+# of its history copied as they are, and the foreign key its history names by identifier.
+HELD = (
+    ("members", Membership, MEMBERSHIP_HISTORY, "user"),
+    ("tools_in_use", OrganisationTool, TOOL_HISTORY, "tool"),
+    ("api_keys", OrganisationAPIKey, KEY_HISTORY, "created_by"),
+)
 CATALOGUE_MODELS = (Discipline, LifecyclePhase, Hindrance, Practice, Tool)
 
 
@@ -105,13 +142,14 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
         return None if value is None else value.get_username()
 
     uuid_of = {a.pk: str(a.uuid) for a in assessments}
+
     assessment_history = _history(
         Assessment.history.filter(id__in=uuid_of).select_related(
-            "version__questionnaire", "created_by", "submitted_by", "history_user"
+            "version__questionnaire", "created_by", "submitted_by"
         ),
         lambda row: row.id,
+        ASSESSMENT_HISTORY,
         lambda row: {
-            **{name: _value(getattr(row, name)) for name in ASSESSMENT_HISTORY},
             "questionnaire": row.version.questionnaire.slug,
             "version": row.version.number,
             "copied_from": uuid_of.get(row.copied_from_id),
@@ -120,20 +158,17 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
         },
     )
     answer_history = _history(
-        Answer.history.filter(assessment_id__in=uuid_of).select_related(
-            "question", "answered_by", "history_user"
-        ),
+        Answer.history.filter(assessment_id__in=uuid_of).select_related("question", "answered_by"),
         lambda row: row.assessment_id,
-        lambda row: {
-            **{name: _value(getattr(row, name)) for name in ANSWER_HISTORY},
-            "question": row.question.key,
-            "answered_by": user(row.answered_by),
-        },
+        ANSWER_HISTORY,
+        lambda row: {"question": row.question.key, "answered_by": user(row.answered_by)},
     )
-
-    def exported_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
-        previous = snapshot.get("previous_assessment")
-        return {**snapshot, "previous_assessment": uuid_of.get(previous, previous)}
+    result_history = _history(
+        Result.history.filter(assessment_id__in=uuid_of),
+        lambda row: row.assessment_id,
+        RESULT_HISTORY,
+        lambda row: {"snapshot": _snapshot(row.snapshot, uuid_of)},
+    )
 
     def assessment_document(assessment: Assessment) -> dict[str, Any]:
         result = results.get(assessment.pk)
@@ -174,13 +209,19 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
                 "level_key": result.level_key,
                 "level_name": result.level_name,
                 "computed_at": _iso(result.computed_at),
-                "snapshot": exported_snapshot(result.snapshot),
+                "snapshot": _snapshot(result.snapshot, uuid_of),
                 "scores": [[s.axis, s.key, _text(s.percent)] for s in scores.get(result.pk, [])],
             },
             "history": assessment_history.get(assessment.pk, []),
             "answer_history": answer_history.get(assessment.pk, []),
+            "result_history": result_history.get(assessment.pk, []),
         }
 
+    held_references: dict[str, Callable[[Any], dict[str, Any]]] = {
+        "members": lambda row: {"username": user(row.user)},
+        "tools_in_use": lambda row: {"tool": None if row.tool is None else row.tool.slug},
+        "api_keys": lambda row: {"created_by": user(row.created_by)},
+    }
     memberships = organisation.memberships.select_related("user").order_by("user__username")
     return {
         "format": FORMAT,
@@ -221,6 +262,23 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
         ],
         "published_at": [[v.questionnaire.slug, v.number, _iso(v.published_at)] for v in versions],
         "assessments": [assessment_document(a) for a in assessments],
+        "history": {
+            "organisation": _history(
+                Organisation.history.filter(id=organisation.pk),
+                lambda row: row.id,
+                ORGANISATION_HISTORY,
+                lambda row: {},
+            ).get(organisation.pk, []),
+            **{
+                section: _history(
+                    model.history.filter(organisation_id=organisation.pk).select_related(related),
+                    lambda row: row.organisation_id,
+                    fields,
+                    held_references[section],
+                ).get(organisation.pk, [])
+                for section, model, fields, related in HELD
+            },
+        },
     }
 
 
@@ -229,25 +287,46 @@ def _when(value: str | None) -> Any:
 
 
 def _value(value: Any) -> Any:
-    """A historical field's value as JSON: moments and decimals as text."""
+    """A historical field's value as JSON: moments, decimals and UUIDs as text."""
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | UUID):
         return str(value)
     return value
 
 
-def _history(rows: Any, owner: Any, fields: Any) -> dict[int, list[dict[str, Any]]]:
-    """Historical rows by the assessment they belong to, oldest first."""
-    found: dict[int, list[dict[str, Any]]] = {}
-    for row in rows.order_by("history_date", "history_id"):
+def _parsed(model: Any, name: str, value: Any) -> Any:
+    """A historical field's value from JSON, back in the type of the model's field."""
+    field = model._meta.get_field(name)
+    if value is None:
+        return None
+    if isinstance(field, models.DateTimeField):
+        return parse_datetime(value)
+    if isinstance(field, models.DecimalField):
+        return Decimal(value)
+    if isinstance(field, models.UUIDField):
+        return UUID(value)
+    return value
+
+
+def _history(
+    rows: Any,
+    owner: Callable[[Any], Any],
+    fields: tuple[str, ...],
+    references: Callable[[Any], dict[str, Any]],
+) -> dict[Any, list[dict[str, Any]]]:
+    """Historical rows by what they belong to, oldest first: the fields copied, the
+    references (foreign keys) named by stable identifiers."""
+    found: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows.select_related("history_user").order_by("history_date", "history_id"):
         found.setdefault(owner(row), []).append(
             {
                 "history_date": row.history_date.isoformat(),
                 "history_type": row.history_type,
                 "history_change_reason": row.history_change_reason,
                 "history_user": None if row.history_user is None else row.history_user.username,
-                **fields(row),
+                **{name: _value(getattr(row, name)) for name in fields},
+                **references(row),
             }
         )
     return found
@@ -257,6 +336,13 @@ def _history(rows: Any, owner: Any, fields: Any) -> dict[int, list[dict[str, Any
 def import_organisation(document: dict[str, Any]) -> Organisation:
     """Recreate an organisation from its export, in one transaction (all or nothing)."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
+        found = document.get("format") if isinstance(document, dict) else None
+        if found in OLDER_FORMATS:
+            raise PortabilityError(
+                f"format: '{found}' files lack the audit history of the organisation, its "
+                f"members, keys, tools and results; import this file with the release that "
+                f"wrote it and export the organisation again to get a '{FORMAT}' file"
+            )
         raise PortabilityError(f"format: expected '{FORMAT}'")
     slug = document["organisation"]["slug"]
     if Organisation.objects.filter(slug=slug).exists():
@@ -382,13 +468,12 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
 
     # Results once every assessment has its new id: a snapshot names its previous assessment.
     new_id = {str(a.uuid): a.pk for a in made}
+
+    result_ids: dict[int, int] = {}
     for assessment, data in zip(made, document["assessments"], strict=True):
         stored = data["result"]
         if stored is None:
             continue
-        snapshot = dict(stored["snapshot"])
-        previous = snapshot.get("previous_assessment")
-        snapshot["previous_assessment"] = new_id.get(previous, previous)
         result = Result.objects.create(
             assessment=assessment,
             engine_version=stored["engine_version"],
@@ -396,14 +481,18 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
             overall_percent=stored["overall_percent"],
             level_key=stored["level_key"],
             level_name=stored["level_name"],
-            snapshot=snapshot,
+            snapshot=_snapshot(stored["snapshot"], new_id),
             computed_at=_when(stored["computed_at"]),
         )
+        result_ids[assessment.pk] = result.pk
         ResultScore.objects.bulk_create(
             ResultScore(result=result, axis=axis, key=key, percent=percent)
             for axis, key, percent in stored["scores"]
         )
-    _import_history(made, document["assessments"], versions, answer_ids, user_named)
+
+    _import_history(
+        organisation, document, made, versions, answer_ids, result_ids, new_id, user_named
+    )
 
     # Timestamps last: saving rows above would otherwise stamp them with "now".
     for assessment, data in zip(made, document["assessments"], strict=True):
@@ -414,57 +503,139 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
 
 
 def _import_history(
+    organisation: Organisation,
+    document: dict[str, Any],
     made: list[Assessment],
-    documents: list[dict[str, Any]],
     versions: dict[tuple[str, int], QuestionnaireVersion],
     answer_ids: dict[tuple[int, str], int],
-    user_named: Any,
+    result_ids: dict[int, int],
+    new_id: dict[str, int],
+    user_named: Callable[[str | None], Any],
 ) -> None:
-    """The exported audit trail in place of the rows this import's own saves recorded."""
-    historical_assessment, historical_answer = Assessment.history.model, Answer.history.model
-    historical_assessment.objects.filter(id__in=[a.pk for a in made]).delete()
-    historical_answer.objects.filter(id__in=answer_ids.values()).delete()
-    by_uuid = {str(a.uuid): a for a in made}
-    assessment_rows, answer_rows = [], []
+    """The exported audit trail in place of the rows this import's own saves recorded. A row
+    of something gone since (a removed member, an undeclared tool) keeps the id 0."""
+    history = document["history"]
+    _restore(
+        Organisation.history.filter(id=organisation.pk),
+        ORGANISATION_HISTORY,
+        ((row, {"id": organisation.pk}) for row in history["organisation"]),
+        user_named,
+    )
+    in_organisation = {"organisation_id": organisation.pk}
+    membership_ids = dict(organisation.memberships.values_list("user__username", "pk"))
+    tool_ids = dict(organisation.tool_uses.values_list("tool__slug", "pk"))
+    catalogue_tools = dict(Tool.objects.values_list("slug", "pk"))
+    held_references: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        "members": lambda row: {
+            "id": membership_ids.get(row["username"], 0),
+            "user": user_named(row["username"]),
+        },
+        "tools_in_use": lambda row: {
+            "id": tool_ids.get(row["tool"], 0),
+            "tool_id": catalogue_tools.get(row["tool"]),
+        },
+        "api_keys": lambda row: {
+            "id": f"{row['prefix']}.{row['hashed_key']}",
+            "created_by": user_named(row["created_by"]),
+        },
+    }
+    for section, model, fields, _related in HELD:
+        references = held_references[section]
+        _restore(
+            model.history.filter(**in_organisation),
+            fields,
+            ((row, {**in_organisation, **references(row)}) for row in history[section]),
+            user_named,
+        )
+    assessments = list(zip(made, document["assessments"], strict=True))
+    made_ids = [a.pk for a in made]
 
-    def common(row: dict[str, Any]) -> dict[str, Any]:
+    def assessment_references(assessment: Assessment, row: dict[str, Any]) -> dict[str, Any]:
         return {
-            "history_date": _when(row["history_date"]),
-            "history_type": row["history_type"],
-            "history_change_reason": row["history_change_reason"],
-            "history_user": user_named(row["history_user"]),
+            "id": assessment.pk,
+            "organisation_id": organisation.pk,
+            "version_id": versions[(row["questionnaire"], row["version"])].pk,
+            "copied_from_id": new_id.get(row["copied_from"]) if row["copied_from"] else None,
+            "created_by": user_named(row["created_by"]),
+            "submitted_by": user_named(row["submitted_by"]),
         }
 
-    for assessment, data in zip(made, documents, strict=True):
-        questions = {q.key: q.pk for q in assessment.version.questions.all()}
-        for row in data["history"]:
-            copied = by_uuid.get(row["copied_from"]) if row["copied_from"] else None
-            assessment_rows.append(
-                historical_assessment(
-                    **common(row),
-                    **{name: row[name] for name in ASSESSMENT_HISTORY if name not in MOMENTS},
-                    **{name: _when(row[name]) for name in MOMENTS},
-                    id=assessment.pk,
-                    uuid=assessment.uuid,
-                    organisation_id=assessment.organisation_id,
-                    version_id=versions[(row["questionnaire"], row["version"])].pk,
-                    copied_from_id=None if copied is None else copied.pk,
-                    created_by=user_named(row["created_by"]),
-                    submitted_by=user_named(row["submitted_by"]),
-                )
+    _restore(
+        Assessment.history.filter(id__in=made_ids),
+        ASSESSMENT_HISTORY,
+        (
+            (row, assessment_references(assessment, row))
+            for assessment, data in assessments
+            for row in data["history"]
+        ),
+        user_named,
+    )
+    question_ids = {
+        assessment.pk: {q.key: q.pk for q in assessment.version.questions.all()}
+        for assessment in made
+    }
+    _restore(
+        Answer.history.filter(assessment_id__in=made_ids),
+        ANSWER_HISTORY,
+        (
+            (
+                row,
+                {
+                    "id": answer_ids.get((assessment.pk, row["question"]), 0),
+                    "assessment_id": assessment.pk,
+                    "question_id": question_ids[assessment.pk][row["question"]],
+                    "answered_by": user_named(row["answered_by"]),
+                },
             )
-        for row in data["answer_history"]:
-            answer_rows.append(
-                historical_answer(
-                    **common(row),
-                    **{name: row[name] for name in ANSWER_HISTORY if name not in CONVERTED},
-                    number=None if row["number"] is None else Decimal(row["number"]),
-                    updated_at=_when(row["updated_at"]),
-                    id=answer_ids.get((assessment.pk, row["question"]), 0),
-                    assessment_id=assessment.pk,
-                    question_id=questions[row["question"]],
-                    answered_by=user_named(row["answered_by"]),
-                )
+            for assessment, data in assessments
+            for row in data["answer_history"]
+        ),
+        user_named,
+    )
+    _restore(
+        Result.history.filter(assessment_id__in=made_ids),
+        RESULT_HISTORY,
+        (
+            (
+                row,
+                {
+                    "id": result_ids.get(assessment.pk, 0),
+                    "assessment_id": assessment.pk,
+                    "snapshot": _snapshot(row["snapshot"], new_id),
+                },
             )
-    historical_assessment.objects.bulk_create(assessment_rows)
-    historical_answer.objects.bulk_create(answer_rows)
+            for assessment, data in assessments
+            for row in data["result_history"]
+        ),
+        user_named,
+    )
+
+
+def _snapshot(snapshot: dict[str, Any], ids: dict[Any, Any]) -> dict[str, Any]:
+    """A result snapshot with its previous assessment mapped: id to UUID, or back."""
+    previous = snapshot.get("previous_assessment")
+    return {**snapshot, "previous_assessment": ids.get(previous, previous)}
+
+
+def _restore(
+    recorded: Any,
+    fields: tuple[str, ...],
+    exported: Iterable[tuple[dict[str, Any], dict[str, Any]]],
+    user_named: Callable[[str | None], Any],
+) -> None:
+    """Replace the historical rows the import recorded with the exported ones: each exported
+    row with the references (ids in this database) it maps to."""
+    model = recorded.model
+    rows = [
+        model(
+            history_date=_when(row["history_date"]),
+            history_type=row["history_type"],
+            history_change_reason=row["history_change_reason"],
+            history_user=user_named(row["history_user"]),
+            **{name: _parsed(model, name, row[name]) for name in fields},
+            **references,
+        )
+        for row, references in exported
+    ]
+    recorded.delete()
+    model.objects.bulk_create(rows)

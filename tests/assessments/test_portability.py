@@ -13,7 +13,19 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from assessments import services
-from assessments.models import Answer, Assessment, Organisation, QuestionnaireVersion
+from assessments.models import (
+    Answer,
+    Assessment,
+    Membership,
+    Organisation,
+    OrganisationAPIKey,
+    OrganisationTool,
+    Question,
+    QuestionnaireVersion,
+    Result,
+)
+from assessments.portability import export_organisation
+from catalog.models import Tool
 from tests.assessments.conftest import SEED_DIR, answer_all, import_file, patch_assessment
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +44,27 @@ def manage(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+def exported(slug: str) -> dict[str, Any]:
+    return export_organisation(Organisation.objects.get(slug=slug))
+
+
+def moved(tmp_path: Path, probe: str) -> Any:
+    """Export acme, import it into a new, empty database, and return what the function
+    `probe` of this module says about acme there."""
+    exported = tmp_path / "acme.json"
+    call_command("export_organisation", "acme", "--output", str(exported))
+    database = tmp_path / "empty.sqlite3"
+    for args in (("migrate", "--noinput"), ("import_organisation", str(exported))):
+        done = manage(database, *args)
+        assert done.returncode == 0, done.stderr
+    read = f"import json; from tests.assessments.test_portability import {probe}; "
+    after = manage(
+        database, "shell", "--no-imports", "-c", read + f"print(json.dumps({probe}('acme')))"
+    )
+    assert after.returncode == 0, after.stderr
+    return json.loads(after.stdout)
 
 
 @pytest.fixture
@@ -61,16 +94,9 @@ def rich_organisation(seeded_catalogue: None, rubric: Any, organisation: Organis
 def test_an_organisation_round_trips_through_an_empty_database(
     rich_organisation: Organisation, tmp_path: Path
 ) -> None:
-    exported = tmp_path / "acme.json"
-    call_command("export_organisation", "acme", "--output", str(exported))
-    database = tmp_path / "empty.sqlite3"
-    for args in (("migrate", "--noinput"), ("import_organisation", str(exported))):
-        done = manage(database, *args)
-        assert done.returncode == 0, done.stderr
-    again = manage(database, "export_organisation", "acme")
-    assert again.returncode == 0, again.stderr
-    original = json.loads(exported.read_text())
-    assert json.loads(again.stdout) == original  # nothing lost, nothing changed
+    again = moved(tmp_path, "exported")
+    original = json.loads((tmp_path / "acme.json").read_text())
+    assert again == original  # nothing lost, nothing changed
     assert [a["status"] for a in original["assessments"]] == ["submitted", "draft", "draft"]
     assert original["assessments"][1]["copied_from"] == 0
     assert original["assessments"][0]["result"]["snapshot"]["targets"]
@@ -142,19 +168,141 @@ def test_imported_results_render_the_same_reports_and_keep_history_authors_and_m
         len(before[str(second.uuid)]["history"]) >= 3
     )  # created, answered..., submitted, retitled
     assert before["keys"][0][2] == "olivia"
+    assert moved(tmp_path, "fingerprint") == before
 
-    exported = tmp_path / "acme.json"
-    call_command("export_organisation", "acme", "--output", str(exported))
-    database = tmp_path / "empty.sqlite3"
-    for args in (("migrate", "--noinput"), ("import_organisation", str(exported))):
-        done = manage(database, *args)
-        assert done.returncode == 0, done.stderr
-    read = "import json; from tests.assessments.test_portability import fingerprint; "
-    after = manage(
-        database, "shell", "--no-imports", "-c", read + "print(json.dumps(fingerprint('acme')))"
-    )
-    assert after.returncode == 0, after.stderr
-    assert json.loads(after.stdout) == before
+
+def audit_trail(slug: str) -> dict[str, list[dict[str, Any]]]:
+    """Every historical row of the organisation and of what it holds, each field of it, with
+    references named by stable identifiers (database ids differ between two databases), and
+    the live row it is about ("of"; None once that row is gone).
+    Rows are sorted by moment, then by content: rows written in one batch share a moment."""
+    organisation = Organisation.objects.get(slug=slug)
+    assessment_ids = list(organisation.assessments.values_list("pk", flat=True))
+    uuids = {pk: str(uuid) for pk, uuid in Assessment.objects.values_list("pk", "uuid")}
+
+    def stable(value: Any) -> Any:
+        if isinstance(value, User):
+            return value.username
+        if isinstance(value, Organisation | Assessment):
+            return str(value.uuid)
+        if isinstance(value, Tool):
+            return value.slug
+        if isinstance(value, QuestionnaireVersion):
+            return [value.questionnaire.slug, value.number]
+        if isinstance(value, Question):
+            return value.key
+        return value
+
+    def identity(row: Any) -> dict[str, Any] | None:
+        """The live row a historical row is about, by its references and unique fields."""
+        live = type(row.instance).objects.filter(pk=row.id).first()
+        if live is None:
+            return None
+        return {
+            field.name: stable(getattr(live, field.name))
+            for field in live._meta.fields
+            if (field.is_relation or field.unique) and not field.primary_key
+        }
+
+    def described(row: Any) -> dict[str, Any]:
+        found = {"of": identity(row)}
+        for field in row._meta.fields:
+            if field.name in {"id", "history_id"}:
+                continue  # database ids
+            value = stable(getattr(row, field.name))
+            if field.name == "snapshot":
+                value = {**value, "previous_assessment": uuids.get(value["previous_assessment"])}
+            found[field.name] = value
+        return json.loads(json.dumps(found, default=str))
+
+    trails = {
+        "organisation": Organisation.history.filter(id=organisation.pk),
+        "members": Membership.history.filter(organisation_id=organisation.pk),
+        "tools_in_use": OrganisationTool.history.filter(organisation_id=organisation.pk),
+        "api_keys": OrganisationAPIKey.history.filter(organisation_id=organisation.pk),
+        "assessments": Assessment.history.filter(id__in=assessment_ids),
+        "answers": Answer.history.filter(assessment_id__in=assessment_ids),
+        "results": Result.history.filter(assessment_id__in=assessment_ids),
+    }
+    return {
+        name: sorted(
+            (described(row) for row in rows),
+            key=lambda row: (row["history_date"], json.dumps(row, sort_keys=True)),
+        )
+        for name, rows in trails.items()
+    }
+
+
+def test_the_audit_trail_of_the_organisation_and_all_it_holds_survives_the_move(
+    rich_organisation: Organisation,
+    rubric: Any,
+    owner: User,
+    editor: User,
+    viewer: User,
+    tmp_path: Path,
+) -> None:
+    organisation = rich_organisation
+    noted = services.assessment_create(organisation=organisation, version=rubric, user=owner)
+    answer_all(noted, owner, "partly")
+    services.assessment_save_answers(
+        assessment=noted,
+        answers=[services.AnswerInput("unit-tests", choices=("partly",), comment="Flaky suite",
+                                      fields=frozenset({"choices", "comment"}))],
+        user=owner,
+    )  # fmt: skip
+    services.assessment_copy(assessment=services.assessment_submit(assessment=noted, user=owner),
+                             user=owner)  # fmt: skip
+    organisation.name = "Acme Corporation"
+    organisation._history_user = owner  # type: ignore[attr-defined]
+    organisation._change_reason = "Renamed after the merger"  # type: ignore[attr-defined]
+    organisation.save()
+    promoted = Membership.objects.get(organisation=organisation, user=viewer)
+    promoted.role = Membership.Role.EDITOR
+    promoted._history_user = owner  # type: ignore[attr-defined]
+    promoted.save()
+    Membership.objects.get(organisation=organisation, user=editor).delete()
+    services.api_key_revoke(key=organisation.api_keys.get())
+    services.organisation_set_tools(organisation=organisation, tool_slugs=["git", "ansible"])
+    before = audit_trail("acme")
+    assert [(r["history_type"], r["name"], r["history_user"]) for r in before["organisation"]] == [
+        ("+", "Acme", None),
+        ("~", "Acme Corporation", "olivia"),
+    ]
+    assert before["organisation"][1]["history_change_reason"] == "Renamed after the merger"
+    assert [(r["history_type"], r["user"], r["role"]) for r in before["members"]][3:] == [
+        ("~", "vera", "editor"),
+        ("-", "eddie", "editor"),
+    ]
+    assert before["members"][3]["of"] == {"organisation": str(organisation.uuid), "user": "vera"}
+    assert [r["of"] for r in before["members"] if r["user"] == "eddie"] == [None, None]
+    assert [(r["history_type"], r["revoked"]) for r in before["api_keys"]] == [
+        ("+", False),
+        ("~", True),
+    ]
+    assert sorted((r["history_type"], r["tool"]) for r in before["tools_in_use"]) == [
+        ("+", "ansible"),
+        ("+", "git"),
+        ("+", "jenkins"),
+        ("-", "jenkins"),
+    ]
+    assert [r["history_type"] for r in before["results"]] == ["+", "+"]
+    assert [r["comment"] for r in before["answers"] if r["notes_carried_over"]] == ["Flaky suite"]
+    # no row added, lost or changed, none recorded by the import itself
+    assert moved(tmp_path, "audit_trail") == before
+
+
+def test_a_file_of_the_previous_format_is_refused_with_the_reason(
+    rich_organisation: Organisation, tmp_path: Path
+) -> None:
+    path = tmp_path / "acme.json"
+    call_command("export_organisation", "acme", "--output", str(path))
+    document = json.loads(path.read_text())
+    del document["history"]
+    Organisation.objects.filter(slug="acme").update(slug="moved", uuid="0" * 32)
+    path.write_text(json.dumps({**document, "format": "opsassess-organisation/2"}))
+    with pytest.raises(CommandError, match="'opsassess-organisation/2' files lack the audit"):
+        call_command("import_organisation", str(path), stdout=StringIO())
+    assert not Organisation.objects.filter(slug="acme").exists()
 
 
 def test_importing_over_an_existing_organisation_is_refused_and_changes_nothing(

@@ -8,7 +8,10 @@ from assessments.portability import export_organisation
 
 
 class Command(BaseCommand):
-    help = "Write one organisation's complete data as JSON (importable into an empty database)."
+    help = (
+        "Write one organisation's complete data, audit history included, as JSON "
+        "(importable into an empty database)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("slug")

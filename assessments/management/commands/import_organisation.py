@@ -9,7 +9,8 @@ from assessments.portability import PortabilityError, import_organisation
 
 class Command(BaseCommand):
     help = (
-        "Recreate an organisation from the file export_organisation wrote: all or nothing. "
+        "Recreate an organisation, with its audit history, from the file export_organisation "
+        "wrote: all or nothing. "
         "Members get accounts without a usable password (set one with changepassword)."
     )
 
@@ -20,9 +21,7 @@ class Command(BaseCommand):
         try:
             document = json.loads(file.read_text(encoding="utf-8"))
             organisation = import_organisation(document)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise CommandError(f"{file}: nothing imported: {exc}") from None
-        except PortabilityError as exc:
+        except (OSError, PortabilityError, ValueError, KeyError, TypeError) as exc:
             raise CommandError(f"{file}: nothing imported: {exc}") from None
         count = organisation.assessments.count()
         self.stdout.write(f"Imported organisation '{organisation.slug}' with {count} assessments.")
