@@ -99,9 +99,14 @@ class TokenView(APIView):
         responses={204: None, 401: UNAUTHORISED},
     )
     def delete(self, request: Request) -> Response:
-        if isinstance(request.auth, AuthToken):
-            tokens.token_revoke(token=request.auth)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return revoke_current_token(request)
+
+
+def revoke_current_token(request: Request) -> Response:
+    """`DELETE auth/token/` and `POST auth/logout/`: the token the request came with stops."""
+    if isinstance(request.auth, AuthToken):
+        tokens.token_revoke(token=request.auth)
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LogoutView(APIView):
@@ -117,9 +122,7 @@ class LogoutView(APIView):
         responses={204: None, 401: UNAUTHORISED},
     )
     def post(self, request: Request) -> Response:
-        if isinstance(request.auth, AuthToken):
-            tokens.token_revoke(token=request.auth)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return revoke_current_token(request)
 
 
 class LogoutAllView(APIView):

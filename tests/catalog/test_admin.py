@@ -118,12 +118,17 @@ TOOL_HEADER = (
 )
 
 
-def import_tools(manager: Client, csv_text: str) -> Any:
-    upload = SimpleUploadedFile("tools.csv", csv_text.encode(), content_type="text/csv")
+def import_csv(manager: Client, model: str, csv_text: str) -> Any:
+    """Upload a CSV file on the admin import page of a catalogue model (the preview step)."""
+    upload = SimpleUploadedFile(f"{model}s.csv", csv_text.encode(), content_type="text/csv")
     return manager.post(
-        reverse("admin:catalog_tool_import"),
+        reverse(f"admin:catalog_{model}_import"),
         {"resource": 0, "format": 0, "import_file": upload},
     )
+
+
+def import_tools(manager: Client, csv_text: str) -> Any:
+    return import_csv(manager, "tool", csv_text)
 
 
 def test_tool_import_of_a_good_file_asks_for_confirmation_then_saves(
@@ -211,11 +216,7 @@ def test_practice_import_with_an_unknown_phase_imports_nothing(
         "pairing,Pairing,devops-build,2,Two people one keyboard,Always,skills-gap\n"
         "mystery,Mystery,devops-nowhere,1,,,\n"
     )
-    upload = SimpleUploadedFile("practices.csv", csv_text.encode(), content_type="text/csv")
-    response = manager.post(
-        reverse("admin:catalog_practice_import"),
-        {"resource": 0, "format": 0, "import_file": upload},
-    )
+    response = import_csv(manager, "practice", csv_text)
     assert "unknown lifecycle phase slug: devops-nowhere" in response.content.decode()
     assert not catalogue["practice"].__class__.objects.filter(slug="pairing").exists()
 
@@ -324,11 +325,7 @@ def test_practice_import_reports_an_unknown_phase_and_unknown_hindrances_togethe
         "slug,name,phase,order,description,done_well,hindrances\n"
         'mystery,Mystery,devops-nowhere,1,,,"skills-gap,luck,money"\n'
     )
-    upload = SimpleUploadedFile("practices.csv", csv_text.encode(), content_type="text/csv")
-    response = manager.post(
-        reverse("admin:catalog_practice_import"),
-        {"resource": 0, "format": 0, "import_file": upload},
-    )
+    response = import_csv(manager, "practice", csv_text)
     (row,) = response.context["result"].invalid_rows
     assert row.error_dict == {
         "phase": ["unknown lifecycle phase slug: devops-nowhere"],
