@@ -77,6 +77,15 @@ class Aggregation(enum.StrEnum):
     SUM = "sum"
     MIN = "min"
     MAX = "max"
+    # The question-weighted mean over every question below the section, at any depth.
+    MEAN_OF_ALL_QUESTIONS = "mean_of_all_questions"
+
+
+class Unanswered(enum.StrEnum):
+    """What an unanswered question counts as: 0, or nothing (it leaves its section)."""
+
+    ZERO = "zero"
+    SKIP = "skip"
 
 
 class QuestionType(enum.StrEnum):
@@ -162,10 +171,14 @@ class Question:
     phases: tuple[str, ...] = ()
     practices: tuple[str, ...] = ()
     hindrances: tuple[str, ...] = ()
+    # None: as the nearest section above that declares it (ZERO when none does).
+    unanswered: Unanswered | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", QuestionType(self.type))
         _coerce_decimals(self, "weight", "min_value", "max_value", "pass_score")
+        if self.unanswered is not None:
+            object.__setattr__(self, "unanswered", Unanswered(self.unanswered))
 
     def tags(self, axis: str) -> tuple[str, ...]:
         """The question's tags on one of `AXES`."""
@@ -185,10 +198,18 @@ class Section:
     weight: Decimal = Decimal(1)
     children: tuple[Section | Question, ...] = ()
     title: str = ""
+    # None: as the nearest section above that declares it (ZERO when none does).
+    unanswered: Unanswered | None = None
+    # Scored and shown, but left out of its parent's score (and of the breakdowns).
+    informational: bool = False
+    # Named bands of this section's score (threshold rule); the root's are the model's levels.
+    levels: tuple[Level, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "aggregation", Aggregation(self.aggregation))
         _coerce_decimals(self, "weight")
+        if self.unanswered is not None:
+            object.__setattr__(self, "unanswered", Unanswered(self.unanswered))
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +217,8 @@ class Level:
     key: str
     name: str
     min_score: Decimal | None = None
+    # True: the level needs a score above min_score, not merely equal to it.
+    min_score_exclusive: bool = False
 
     def __post_init__(self) -> None:
         _coerce_decimals(self, "min_score")
@@ -242,9 +265,13 @@ class NodeScore:
     answered: int
     applicable: int
     total: int
+    # Sections with levels of their own: the level reached (None: none).
+    level: str | None = None
+    has_levels: bool = False
+    informational: bool = False
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "key": self.key,
             "score": _str(self.score),
             "max_score": _str(self.max_score),
@@ -253,6 +280,12 @@ class NodeScore:
             "applicable": self.applicable,
             "total": self.total,
         }
+        # Only for the constructs that need them, so older snapshots keep their exact shape.
+        if self.has_levels:
+            data["level"] = self.level
+        if self.informational:
+            data["informational"] = True
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -624,14 +657,23 @@ def _number_problems(question: Question) -> list[str]:
     return errors
 
 
-def _level_problems(model: Model) -> list[str]:
+def _bound_text(min_score: Decimal, exclusive: bool) -> str:
+    return f"above {min_score}" if exclusive else f"from {min_score}"
+
+
+def _level_problems(
+    levels: tuple[Level, ...], prefix: str = "levels", *, threshold: bool = True
+) -> list[str]:
+    """Keys unique, and lower bounds strictly ascending: each level starts above the previous
+    one, so no score falls in two levels. "From 60" then "above 60" is ascending (60 itself
+    is the first level); the same bound twice, or a lower one, is not."""
     errors: list[str] = []
     seen: set[str] = set()
-    previous_min: Decimal | None = None
-    for level in model.levels:
-        path = f"levels/{level.key}"
+    previous: tuple[Decimal, bool] | None = None
+    for level in levels:
+        path = f"{prefix}/{level.key}"
         if not level.key:
-            errors.append("levels: level key must not be empty")
+            errors.append(f"{prefix}: level key must not be empty")
         elif level.key in seen:
             errors.append(f"{path}: level key is used more than once")
         seen.add(level.key)
@@ -639,15 +681,23 @@ def _level_problems(model: Model) -> list[str]:
             errors.append(f"{path}: min_score is not a finite number")
             continue
         if level.min_score is None:
-            if model.level_mode is LevelMode.THRESHOLD:
+            if threshold:
                 errors.append(f"{path}: threshold levels need a min_score")
+            if level.min_score_exclusive:
+                errors.append(f"{path}: min_score_exclusive needs a min_score")
             continue
-        if previous_min is not None and level.min_score <= previous_min:
+        bound = (level.min_score, level.min_score_exclusive)
+        if previous is not None and bound <= previous and not (bound[1] or previous[1]):
             errors.append(
                 f"{path}: min_score {level.min_score} is not above the previous level's "
-                f"{previous_min}; levels go in ascending order"
+                f"{previous[0]}; levels go in ascending order"
             )
-        previous_min = level.min_score
+        elif previous is not None and bound <= previous:
+            errors.append(
+                f"{path}: {_bound_text(*bound)} does not start above the previous level "
+                f"({_bound_text(*previous)}); levels go in ascending order and must not overlap"
+            )
+        previous = bound
     return errors
 
 
@@ -674,7 +724,35 @@ def validate_model(model: Model) -> list[str]:
             errors.append(f"{path}: weight {node.weight} is not positive")
         if not node.children:
             errors.append(f"{path}: section has no children")
-    return errors + _level_problems(model)
+        elif all(isinstance(c, Section) and c.informational for c in node.children):
+            errors.append(f"{path}: every child is informational, so the section has no score")
+        elif node.aggregation is Aggregation.MEAN_OF_ALL_QUESTIONS and not any(
+            True for _ in _counted_questions(node)
+        ):
+            errors.append(f"{path}: every question below is in an informational section")
+        if node is model.root:
+            if node.informational:
+                errors.append(f"{path}: the root section cannot be informational")
+            if node.levels:
+                errors.append(
+                    f"{path}: the root section's levels are the questionnaire's levels; "
+                    "declare them there"
+                )
+        else:
+            errors += _level_problems(node.levels, f"{path}/levels")
+    return errors + _level_problems(
+        model.levels, threshold=model.level_mode is LevelMode.THRESHOLD
+    )
+
+
+def _counted_questions(section: Section) -> Iterator[Question]:
+    """The questions below `section` that count in its score: every one, at any depth, except
+    those inside an informational section below it."""
+    for child in section.children:
+        if isinstance(child, Question):
+            yield child
+        elif not child.informational:
+            yield from _counted_questions(child)
 
 
 # --- compiled models ---------------------------------------------------------------------------
@@ -743,6 +821,7 @@ def _combine(aggregation: Aggregation, parts: list[tuple[_Pair, _Pair]]) -> _Pai
         sums[key] = sums.get(key, 0) + weight_n * numerator
     if aggregation is Aggregation.SUM:
         return _total(sums)
+    # WEIGHTED_MEAN, and MEAN_OF_ALL_QUESTIONS (whose parts are questions, not children).
     return _divide(_total(sums), _total_weight(weight for weight, _ in parts))
 
 
@@ -794,6 +873,8 @@ class _QuestionPlan:
     full_marks: _Pair
     # weight / maximum, for the question-weighted mean of score / maximum in breakdowns.
     ratio_factor: _Pair
+    # Unanswered, it is left out like "not applicable" (policy `skip`), rather than scoring 0.
+    skip_unanswered: bool = False
 
     def accepts(self, answer: Answer) -> bool:
         """True exactly when validate_answer(self.question, answer) finds nothing."""
@@ -864,6 +945,12 @@ class _SectionPlan:
     # The maximum when every question below is applicable, and the question count below.
     full_maximum: _Pair
     total: int
+    # Informational children: counted in answered/applicable, never in the score.
+    uncounted: tuple[int, ...] = ()
+    # MEAN_OF_ALL_QUESTIONS: (index, weight) of every counted question below, at any depth.
+    questions: tuple[tuple[int, _Pair], ...] = ()
+    # The section's own levels: (key, min_score, exclusive), ascending.
+    levels: tuple[tuple[str, _Pair | None, bool], ...] = ()
 
 
 @dataclass(slots=True, eq=False)
@@ -873,7 +960,7 @@ class _Plan:
     questions: dict[str, _QuestionPlan]
     sections: tuple[_SectionPlan, ...]  # children before parents
     gated: tuple[_QuestionPlan, ...]
-    levels: tuple[tuple[str, _Pair | None], ...]
+    levels: tuple[tuple[str, _Pair | None, bool], ...]
     # Per axis: tag -> the questions carrying it.
     tagged: dict[str, dict[str, _Tag]]
 
@@ -931,25 +1018,64 @@ def _compile_question(question: Question, index: int, ancestors: tuple[int, ...]
     return plan
 
 
+def _level_plan(levels: Iterable[Level]) -> tuple[tuple[str, _Pair | None, bool], ...]:
+    return tuple(
+        (
+            level.key,
+            None if level.min_score is None else _pair(level.min_score),
+            level.min_score_exclusive,
+        )
+        for level in levels
+    )
+
+
 def _compile(model: Model) -> _Plan:
     keys: list[str] = []
     questions: dict[str, _QuestionPlan] = {}
     sections: list[_SectionPlan] = []
     full: list[_Pair] = []
+    # Questions inside an informational section count in no breakdown.
+    informational: set[str] = set()
 
-    def visit(node: Section | Question, ancestors: tuple[int, ...]) -> tuple[_Pair, int]:
+    def visit(
+        node: Section | Question,
+        ancestors: tuple[int, ...],
+        unanswered: Unanswered,
+        aside: bool,
+    ) -> tuple[_Pair, int]:
         index = len(keys)
         keys.append(node.key)
         full.append(_ZERO_PAIR)
+        unanswered = node.unanswered or unanswered
         if isinstance(node, Question):
             plan = questions[node.key] = _compile_question(node, index, ancestors)
+            plan.skip_unanswered = unanswered is Unanswered.SKIP
+            if aside:
+                informational.add(node.key)
             full[index] = plan.maximum
             return plan.maximum, 1
-        below = [visit(child, (index, *ancestors)) for child in node.children]
-        weights = tuple(_pair(child.weight) for child in node.children)
-        maximum = _combine(
-            node.aggregation, [(w, m) for w, (m, _) in zip(weights, below, strict=True)]
-        )
+        below = [
+            visit(
+                child,
+                (index, *ancestors),
+                unanswered,
+                aside or (isinstance(child, Section) and child.informational),
+            )
+            for child in node.children
+        ]
+        counted = [
+            (_pair(child.weight), maximum)
+            for child, (maximum, _) in zip(node.children, below, strict=True)
+            if not (isinstance(child, Section) and child.informational)
+        ]
+        members: tuple[tuple[int, _Pair], ...] = ()
+        if node.aggregation is Aggregation.MEAN_OF_ALL_QUESTIONS:
+            members = tuple(
+                (questions[question.key].index, questions[question.key].weight)
+                for question in _counted_questions(node)
+            )
+            counted = [(weight, full[member]) for member, weight in members]
+        maximum = _combine(node.aggregation, counted)
         full[index] = maximum
         sections.append(
             _SectionPlan(
@@ -957,21 +1083,33 @@ def _compile(model: Model) -> _Plan:
                 index=index,
                 aggregation=node.aggregation,
                 children=(),
-                weights=weights,
+                weights=(),
                 full_maximum=maximum,
                 total=sum(total for _, total in below),
+                questions=members,
+                levels=_level_plan(node.levels),
             )
         )
         return maximum, sections[-1].total
 
-    visit(model.root, ())
+    visit(model.root, (), model.root.unanswered or Unanswered.ZERO, False)
     position = {key: index for index, key in enumerate(keys)}
     for section_plan in sections:
+        children = section_plan.section.children
+        counts = [not (isinstance(child, Section) and child.informational) for child in children]
         section_plan.children = tuple(
-            position[child.key] for child in section_plan.section.children
+            position[child.key] for child, count in zip(children, counts, strict=True) if count
+        )
+        section_plan.weights = tuple(
+            _pair(child.weight) for child, count in zip(children, counts, strict=True) if count
+        )
+        section_plan.uncounted = tuple(
+            position[child.key] for child, count in zip(children, counts, strict=True) if not count
         )
     tagged: dict[str, dict[str, list[_QuestionPlan]]] = {axis: {} for axis in AXES}
     for plan in questions.values():
+        if plan.question.key in informational:
+            continue
         for axis in AXES:
             for tag in dict.fromkeys(plan.question.tags(axis)):
                 tagged[axis].setdefault(tag, []).append(plan)
@@ -981,10 +1119,7 @@ def _compile(model: Model) -> _Plan:
         questions=questions,
         sections=tuple(sections),
         gated=tuple(plan for plan in questions.values() if plan.gate is not None),
-        levels=tuple(
-            (level.key, None if level.min_score is None else _pair(level.min_score))
-            for level in model.levels
-        ),
+        levels=_level_plan(model.levels),
         tagged={
             axis: {
                 tag: _Tag(
@@ -1072,6 +1207,8 @@ def _evaluate(plan: _Plan, answers: Mapping[str, Answer]) -> _State:
         if answer is None or (
             not answer.choices and answer.number is None and not answer.not_applicable
         ):
+            if question.skip_unanswered:
+                continue
             scores[index] = _ZERO_PAIR
         elif answer.not_applicable:
             answered[index] = 1
@@ -1103,8 +1240,14 @@ def _settle(section: _SectionPlan, state: _State) -> None:
         else:
             parts.append((weight, value))
             whole = whole and state.complete[child]
+    for child in section.uncounted:
+        answered += state.answered[child]
+        applicable += state.applicable[child]
     state.answered[index] = answered
     state.applicable[index] = applicable
+    if section.questions:
+        _settle_over_questions(section, state)
+        return
     state.complete[index] = whole
     if not parts:
         scores[index] = maxima[index] = None
@@ -1123,22 +1266,64 @@ def _settle(section: _SectionPlan, state: _State) -> None:
         )
 
 
+def _settle_over_questions(section: _SectionPlan, state: _State) -> None:
+    """MEAN_OF_ALL_QUESTIONS: the question-weighted mean over the counted questions below."""
+    scores, maxima = state.scores, state.maxima
+    included: list[tuple[_Pair, _Pair]] = []
+    for member, weight in section.questions:
+        value = scores[member]
+        if value is not None:
+            included.append((weight, value))
+    index = section.index
+    state.complete[index] = whole = len(included) == len(section.questions)
+    if not included:
+        scores[index] = maxima[index] = None
+        return
+    scores[index] = _combine(Aggregation.WEIGHTED_MEAN, included)
+    if whole:
+        maxima[index] = section.full_maximum
+    else:
+        maxima[index] = _combine(
+            Aggregation.WEIGHTED_MEAN,
+            [
+                (weight, maxima[member])  # type: ignore[misc]
+                for member, weight in section.questions
+                if scores[member] is not None
+            ],
+        )
+
+
 def _passes(question: _QuestionPlan, state: _State) -> bool:
     index = question.index
+    if not state.answered[index]:
+        return False  # unanswered fails, whether it scores 0 or is skipped
     value = state.scores[index]
     if value is None:
         return True
-    if not state.answered[index]:
-        return False
     return not _less(value, question.pass_score)
 
 
 def _failed_gates(plan: _Plan, state: _State) -> dict[str, tuple[str, ...]]:
-    failed: dict[str, list[str]] = {key: [] for key, _ in plan.levels}
+    failed: dict[str, list[str]] = {key: [] for key, _, _ in plan.levels}
     for question in plan.gated:
         if not _passes(question, state):
             failed[question.gate].append(question.question.key)  # type: ignore[index]
     return {level: tuple(keys) for level, keys in failed.items() if keys}
+
+
+def _meets(value: _Pair, min_score: _Pair | None, exclusive: bool) -> bool:
+    if min_score is None:
+        return True
+    return _less(min_score, value) if exclusive else not _less(value, min_score)
+
+
+def _band_level(levels: tuple[tuple[str, _Pair | None, bool], ...], value: _Pair) -> str | None:
+    """Threshold rule: the last level whose lower bound `value` meets."""
+    reached: str | None = None
+    for key, min_score, exclusive in levels:
+        if _meets(value, min_score, exclusive):
+            reached = key
+    return reached
 
 
 def _level(plan: _Plan, overall: _Pair | None, failed: Mapping[str, object]) -> str | None:
@@ -1146,8 +1331,8 @@ def _level(plan: _Plan, overall: _Pair | None, failed: Mapping[str, object]) -> 
         return None
     threshold = plan.model.level_mode is LevelMode.THRESHOLD
     reached: str | None = None
-    for key, min_score in plan.levels:
-        meets_score = min_score is None or not _less(overall, min_score)
+    for key, min_score, exclusive in plan.levels:
+        meets_score = _meets(overall, min_score, exclusive)
         if threshold:
             if meets_score:
                 reached = key
@@ -1209,6 +1394,22 @@ def _nodes(plan: _Plan, state: _State) -> dict[str, NodeScore]:
         nodes[key] = NodeScore(
             key, score, max_score, percent, answered[index], applicable[index], totals[index]
         )
+    for section in plan.sections:
+        if section.levels or section.section.informational:
+            value = scores[section.index]
+            node = nodes[section.section.key]
+            nodes[section.section.key] = NodeScore(
+                node.key,
+                node.score,
+                node.max_score,
+                node.percent,
+                node.answered,
+                node.applicable,
+                node.total,
+                level=None if value is None else _band_level(section.levels, value),
+                has_levels=bool(section.levels),
+                informational=section.section.informational,
+            )
     return nodes
 
 

@@ -1,7 +1,9 @@
 """The first scoring engine, kept as a test oracle: plain Fraction arithmetic, node by node.
 
 assessments.scoring compiles models and computes over integer pairs for speed; this module is
-the slow, obviously-correct version it replaced (engine 1.0 as first released), so
+the slow, obviously-correct version it replaced (engine 1.0 as first released, with the
+questionnaire-format constructs added the same plain way: unanswered `skip`, the mean over all
+questions, informational sections, section levels and exclusive lower bounds), so
 test_scoring_equivalence.py can check that both give the same result on generated models.
 Only tests import it.
 """
@@ -26,6 +28,7 @@ from assessments.scoring import (
     Result,
     ScoringError,
     Section,
+    Unanswered,
     _choices,
     _frac,
     _quantize,
@@ -89,10 +92,10 @@ class _Tally:
     total: int
 
 
-def _outcome(question: Question, answer: Answer | None) -> _Outcome:
+def _outcome(question: Question, answer: Answer | None, skip: bool) -> _Outcome:
     maximum = _question_max(question)
     if answer is None or answer.is_empty:
-        return _Outcome(question, answered=False, score=_ZERO, maximum=maximum)
+        return _Outcome(question, answered=False, score=None if skip else _ZERO, maximum=maximum)
     if answer.not_applicable:
         return _Outcome(question, answered=True, score=None, maximum=maximum)
     return _Outcome(
@@ -103,7 +106,7 @@ def _outcome(question: Question, answer: Answer | None) -> _Outcome:
 def _aggregate(aggregation: Aggregation, parts: list[tuple[Fraction, Fraction]]) -> Fraction:
     """Aggregate (weight, value) pairs; `parts` is never empty."""
     values = [value for _, value in parts]
-    if aggregation is Aggregation.WEIGHTED_MEAN:
+    if aggregation in (Aggregation.WEIGHTED_MEAN, Aggregation.MEAN_OF_ALL_QUESTIONS):
         return sum((w * v for w, v in parts), _ZERO) / sum((w for w, _ in parts), _ZERO)
     if aggregation is Aggregation.MEAN:
         return sum(values, _ZERO) / len(values)
@@ -131,7 +134,15 @@ def _tally(
         children = [(child, _tally(child, outcomes, tallies)) for child in node.children]
         scores: list[tuple[Fraction, Fraction]] = []
         maxima: list[tuple[Fraction, Fraction]] = []
-        for child, child_tally in children:
+        if node.aggregation is Aggregation.MEAN_OF_ALL_QUESTIONS:
+            parts = [(q, tallies[q.key]) for q in _counted_questions(node)]
+        else:
+            parts = [
+                (child, t)
+                for child, t in children
+                if not (isinstance(child, Section) and child.informational)
+            ]
+        for child, child_tally in parts:
             if child_tally.score is not None and child_tally.maximum is not None:
                 scores.append((_frac(child.weight), child_tally.score))
                 maxima.append((_frac(child.weight), child_tally.maximum))
@@ -148,13 +159,37 @@ def _tally(
     return tally
 
 
+def _counted_questions(section: Section) -> list[Question]:
+    found: list[Question] = []
+    for child in section.children:
+        if isinstance(child, Question):
+            found.append(child)
+        elif not child.informational:
+            found += _counted_questions(child)
+    return found
+
+
+def _meets(level, value: Fraction) -> bool:
+    if level.min_score is None:
+        return True
+    bound = _frac(level.min_score)
+    return value > bound if level.min_score_exclusive else value >= bound
+
+
 def _percent(score: Fraction | None, maximum: Fraction | None) -> Fraction | None:
     if score is None or maximum is None or maximum == 0:
         return None
     return score / maximum * 100
 
 
-def _node(key: str, tally: _Tally) -> NodeScore:
+def _node(node: Section | Question, tally: _Tally) -> NodeScore:
+    key = node.key
+    levels = node.levels if isinstance(node, Section) else ()
+    reached = None
+    if tally.score is not None:
+        for level in levels:
+            if _meets(level, tally.score):
+                reached = level.key
     return NodeScore(
         key=key,
         score=_quantize_or_none(tally.score),
@@ -163,6 +198,9 @@ def _node(key: str, tally: _Tally) -> NodeScore:
         answered=tally.answered,
         applicable=tally.applicable,
         total=tally.total,
+        level=reached,
+        has_levels=bool(levels),
+        informational=isinstance(node, Section) and node.informational,
     )
 
 
@@ -197,10 +235,10 @@ def _axis_score(tag: str, outcomes: list[_Outcome]) -> AxisScore:
 
 
 def _passes(outcome: _Outcome) -> bool:
-    if outcome.score is None:
-        return True
     if not outcome.answered:
         return False
+    if outcome.score is None:
+        return True
     pass_score = outcome.question.pass_score
     return outcome.score >= (outcome.maximum if pass_score is None else _frac(pass_score))
 
@@ -219,7 +257,7 @@ def _level(model: Model, overall: Fraction | None, failed: Mapping[str, object])
         return None
     reached: str | None = None
     for level in model.levels:
-        meets_score = level.min_score is None or _frac(level.min_score) <= overall
+        meets_score = _meets(level, overall)
         if model.level_mode is LevelMode.THRESHOLD:
             if meets_score:
                 reached = level.key
@@ -242,7 +280,23 @@ def score(model: Model, answers: Mapping[str, Answer], *, detail: bool = True) -
             errors += [f"{key}: {error}" for error in validate_answer(questions[key], answer)]
     if errors:
         raise ScoringError(errors)
-    outcomes = {key: _outcome(question, answers.get(key)) for key, question in questions.items()}
+    skip: dict[str, bool] = {}
+    aside: set[str] = set()
+
+    def policies(section: Section, inherited: Unanswered, informational: bool) -> None:
+        policy = section.unanswered or inherited
+        for child in section.children:
+            if isinstance(child, Question):
+                skip[child.key] = (child.unanswered or policy) is Unanswered.SKIP
+                if informational:
+                    aside.add(child.key)
+            else:
+                policies(child, policy, informational or child.informational)
+
+    policies(model.root, Unanswered.ZERO, False)
+    outcomes = {
+        key: _outcome(question, answers.get(key), skip[key]) for key, question in questions.items()
+    }
     tallies: dict[str, _Tally] = {}
     root = _tally(model.root, outcomes, tallies)
     failed = _failed_gates(model, outcomes.values()) if model.level_mode is LevelMode.GATED else {}
@@ -254,10 +308,12 @@ def score(model: Model, answers: Mapping[str, Answer], *, detail: bool = True) -
         level=_level(model, root.score, failed),
         failed_gates=failed,
         nodes={
-            node.key: _node(node.key, tallies[node.key])
+            node.key: _node(node, tallies[node.key])
             for _, node in _walk(model.root, model.root.key)
         }
         if detail
         else {},
-        breakdowns=_breakdowns(outcomes.values()) if detail else {},
+        breakdowns=_breakdowns(o for k, o in outcomes.items() if k not in aside)
+        if detail
+        else {},
     )

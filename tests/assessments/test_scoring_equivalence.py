@@ -11,6 +11,7 @@ No database.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from assessments.scoring import (
     Question,
     QuestionType,
     Section,
+    Unanswered,
 )
 from tests.assessments import scoring_reference
 
@@ -43,6 +45,12 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 LEVEL_KEYS = ("one", "two", "three")
+POLICIES = st.sampled_from([None, None, Unanswered.ZERO, Unanswered.SKIP])
+SECTION_LEVELS: tuple[tuple[Level, ...], ...] = (
+    (),
+    (Level("low", "Low", D(0)), Level("high", "High", D("0.5"), True)),
+    (Level("some", "Some", D(0), True), Level("half", "Half", D("0.5")), Level("all", "All", D(1))),
+)
 WEIGHTS = st.sampled_from([D(1), D(2), D("0.5"), D("1.5"), D(3), D("0.3333")])
 TAGS = st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=3)
 HOURS = (
@@ -86,6 +94,7 @@ def questions(draw: st.DrawFn, key: str, gated: bool) -> Question:
     return Question(
         key,
         kind,
+        unanswered=draw(POLICIES),
         weight=draw(WEIGHTS),
         allow_not_applicable=draw(st.booleans()),
         disciplines=tuple(draw(TAGS)),
@@ -106,19 +115,33 @@ def models(draw: st.DrawFn) -> Model:
                 children.append(section(depth + 1))
             else:
                 children.append(draw(questions(f"q{next(counter)}", gated=mode is LevelMode.GATED)))
+        if all(isinstance(child, Section) and child.informational for child in children):
+            children[0] = replace(children[0], informational=False)  # type: ignore[type-var]
+        nested = depth > 0
         return Section(
             f"s{next(counter)}",
             aggregation=draw(st.sampled_from(list(Aggregation))),
             weight=draw(WEIGHTS),
             children=tuple(children),
+            unanswered=draw(POLICIES),
+            informational=nested and draw(st.integers(0, 3)) == 0,
+            levels=SECTION_LEVELS[draw(st.integers(0, 2))] if nested else (),
         )
 
     if mode is LevelMode.THRESHOLD:
-        minima = [D(0), D("0.4"), D("0.75")]
+        minima = [D(0), D("0.4"), draw(st.sampled_from([D("0.4"), D("0.75"), D(1)]))]
     else:
         minima = [None, draw(st.sampled_from([None, D("0.3")])), None]
+    # Exclusive bounds: always on the third threshold level (so 0.4 twice is "from 0.4" then
+    # "above 0.4"), sometimes on the second.
+    exclusive = [
+        False,
+        draw(st.booleans()) and minima[1] is not None and minima[2] != D("0.4"),
+        minima[2] is not None,
+    ]
     levels = tuple(
-        Level(key, key.title(), low) for key, low in zip(LEVEL_KEYS, minima, strict=True)
+        Level(key, key.title(), low, above)
+        for key, low, above in zip(LEVEL_KEYS, minima, exclusive, strict=True)
     )
     return Model(root=section(0), levels=levels, level_mode=mode)
 
