@@ -251,7 +251,7 @@ class FrozenWithVersionInline(admin.TabularInline):
 
 class MaturityLevelInline(FrozenWithVersionInline):
     model = MaturityLevel
-    fields = ["position", "key", "name", "min_score", "description"]
+    fields = ["position", "key", "name", "min_score", "min_score_exclusive", "description"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
 
@@ -357,7 +357,17 @@ class SectionInlineFormSet(BaseInlineFormSet):
 class SectionInline(FrozenWithVersionInline):
     model = Section
     formset = SectionInlineFormSet
-    fields = ["parent", "key", "title", "aggregation", "weight", "position"]
+    fields = [
+        "parent",
+        "key",
+        "title",
+        "aggregation",
+        "weight",
+        "position",
+        "unanswered",
+        "informational",
+        "levels",
+    ]
 
 
 class QuestionnaireVersionForm(forms.ModelForm):
@@ -549,6 +559,7 @@ class QuestionAdmin(AuditedAdmin):
                     "help_text",
                     ("position", "weight"),
                     ("required", "allow_not_applicable"),
+                    "unanswered",
                     "none_option",
                 ]
             },

@@ -24,7 +24,7 @@ from simple_history.models import HistoricalRecords
 
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
 
-from . import scoring
+from . import questionnaire_format, scoring
 
 DECIMAL = {"max_digits": 14, "decimal_places": 4}
 
@@ -206,7 +206,11 @@ class MaturityLevel(VersionPart):
         **DECIMAL,
         null=True,
         blank=True,
-        help_text="Inclusive lower bound on the overall score (required in threshold mode).",
+        help_text="Lower bound on the overall score (required in threshold mode); inclusive "
+        "unless min_score_exclusive.",
+    )
+    min_score_exclusive = models.BooleanField(
+        default=False, help_text="The level needs a score above min_score, not equal to it."
     )
 
     objects = VersionPartQuerySet.as_manager()
@@ -226,6 +230,16 @@ class MaturityLevel(VersionPart):
         return self.version_id
 
 
+UNANSWERED_CHOICES = [
+    (scoring.Unanswered.ZERO.value, "scores 0"),
+    (scoring.Unanswered.SKIP.value, "left out, like not applicable"),
+]
+UNANSWERED_HELP = (
+    "What an unanswered question counts as. Blank: as the section above declares (at the root: "
+    "scores 0)."
+)
+
+
 class Section(VersionPart):
     version = models.ForeignKey(
         QuestionnaireVersion, on_delete=models.CASCADE, related_name="sections"
@@ -237,13 +251,31 @@ class Section(VersionPart):
     title = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     aggregation = models.CharField(
-        max_length=20,
+        max_length=30,
         choices=[(a.value, a.value.replace("_", " ")) for a in scoring.Aggregation],
         default=scoring.Aggregation.WEIGHTED_MEAN.value,
     )
     weight = models.DecimalField(**DECIMAL, default=Decimal(1))
     position = models.PositiveIntegerField(
         default=0, help_text="Order among the parent's children (sections and questions)."
+    )
+    unanswered = models.CharField(
+        max_length=4,
+        choices=UNANSWERED_CHOICES,
+        blank=True,
+        help_text=UNANSWERED_HELP,
+    )
+    informational = models.BooleanField(
+        default=False,
+        help_text="Scored and shown, but not counted in the parent section's score (nor in "
+        "the breakdowns).",
+    )
+    levels = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Named bands of this section\'s score, ascending: [{"key": "basic", "name": '
+        '"Basic", "min_score": "0"}, {"key": "good", "name": "Good", "min_score": "0.5", '
+        '"min_score_exclusive": true}]. Not on the root (its levels are the maturity levels).',
     )
 
     objects = VersionPartQuerySet.as_manager()
@@ -265,6 +297,11 @@ class Section(VersionPart):
 
     def __str__(self) -> str:
         return self.title or self.key
+
+    def clean(self) -> None:
+        problems = questionnaire_format.section_level_problems(self.levels or [])
+        if problems:
+            raise ValidationError({"levels": problems})
 
     def owning_version_id(self) -> int | None:
         return self.version_id
@@ -288,6 +325,9 @@ class Question(VersionPart):
     position = models.PositiveIntegerField(default=0)
     required = models.BooleanField(default=True)
     allow_not_applicable = models.BooleanField(default=False)
+    unanswered = models.CharField(
+        max_length=4, choices=UNANSWERED_CHOICES, blank=True, help_text=UNANSWERED_HELP
+    )
     none_option = models.CharField(
         max_length=300,
         blank=True,

@@ -142,6 +142,28 @@ def _schema_errors(document: Any) -> list[tuple[list[Any], str]]:
     return errors
 
 
+def section_level_problems(items: Any) -> list[str]:
+    """Why a section's `levels` (as stored on the section, or written in a file) are not
+    usable: the schema's rules for each level, then the engine's (ascending, no overlap).
+    The admin's section form and the file check both use it."""
+    validator = jsonschema.Draft202012Validator(
+        {
+            "$defs": schema()["$defs"],
+            "type": "array",
+            "items": {"$ref": "#/$defs/section_level"},
+        }
+    )
+    errors = [
+        f"levels/{'/'.join(map(str, error.absolute_path))}: {_plain_message(error)}".replace(
+            "levels/: ", "levels: "
+        )
+        for error in sorted(validator.iter_errors(items), key=lambda e: list(e.absolute_path))
+    ]
+    if errors:
+        return errors
+    return scoring.validate_levels(_levels(items))
+
+
 def to_decimal(value: Any) -> Decimal | None:
     if value is None:
         return None
@@ -187,6 +209,23 @@ def _strings(items: Any) -> tuple[str, ...]:
     return tuple(str(item) for item in items) if isinstance(items, list) else ()
 
 
+def _unanswered(data: Mapping[str, Any]) -> scoring.Unanswered | None:
+    policy = data.get("unanswered")
+    return scoring.Unanswered(policy) if policy in set(scoring.Unanswered) else None
+
+
+def _levels(items: Any) -> tuple[scoring.Level, ...]:
+    return tuple(
+        scoring.Level(
+            str(level.get("key", "")),
+            str(level.get("name", "")),
+            _number_or(level.get("min_score"), None),
+            level.get("min_score_exclusive") is True,
+        )
+        for level in _mappings(items)
+    )
+
+
 def _question(data: Mapping[str, Any]) -> scoring.Question:
     tags = data.get("tags") if isinstance(data.get("tags"), Mapping) else {}
     linear = data.get("linear") if isinstance(data.get("linear"), Mapping) else None
@@ -223,6 +262,7 @@ def _question(data: Mapping[str, Any]) -> scoring.Question:
         else None,
         allow_not_applicable=data.get("allow_not_applicable") is True,
         none_option=str(data.get("none_option") or ""),
+        unanswered=_unanswered(data),
         required=data.get("required", True) is not False,
         level_gate=str(data["level_gate"]) if data.get("level_gate") is not None else None,
         pass_score=_number_or(data.get("pass_score"), None),
@@ -253,6 +293,9 @@ def _section(data: Mapping[str, Any], unbuilt: list[str], path: str) -> scoring.
         weight=_number_or(data.get("weight"), one) or one,
         title=str(data.get("title", "")),
         children=tuple(children),
+        unanswered=_unanswered(data),
+        informational=data.get("informational") is True,
+        levels=_levels(data.get("levels")),
     )
 
 
@@ -261,14 +304,7 @@ def _model(document: Mapping[str, Any], unbuilt: list[str]) -> scoring.Model:
     root = document["root"]
     return scoring.Model(
         root=_section(root, unbuilt, str(root.get("key"))),
-        levels=tuple(
-            scoring.Level(
-                str(level.get("key", "")),
-                str(level.get("name", "")),
-                _number_or(level.get("min_score"), None),
-            )
-            for level in _mappings(document.get("levels"))
-        ),
+        levels=_levels(document.get("levels")),
         level_mode=scoring.LevelMode(mode if mode in set(scoring.LevelMode) else "threshold"),
     )
 
@@ -360,6 +396,8 @@ _DEFAULTS: dict[str, Any] = {
     "weight": Decimal(1),
     "required": True,
     "allow_not_applicable": False,
+    "informational": False,
+    "min_score_exclusive": False,
     "from_score": Decimal(0),
     "to_score": Decimal(1),
 }

@@ -701,6 +701,11 @@ def _level_problems(
     return errors
 
 
+def validate_levels(levels: tuple[Level, ...], prefix: str = "levels") -> list[str]:
+    """What is wrong with a section's own levels (threshold rule, ascending, no overlap)."""
+    return _level_problems(levels, prefix)
+
+
 def validate_model(model: Model) -> list[str]:
     """Everything that keeps `model` from being scored, each message starting with its path."""
     errors: list[str] = []

@@ -198,6 +198,7 @@ def _engine_question(tree: VersionTree, question: Question) -> scoring.Question:
         linear=linear,
         allow_not_applicable=question.allow_not_applicable,
         none_option=question.none_option,
+        unanswered=scoring.Unanswered(question.unanswered) if question.unanswered else None,
         required=question.required,
         level_gate=tree.level_key(question),
         pass_score=question.pass_score,
@@ -220,15 +221,32 @@ def _build_scoring_model(tree: VersionTree) -> scoring.Model:
                 build(child) if isinstance(child, Section) else _engine_question(tree, child)
                 for child in tree.children(section)
             ),
+            unanswered=scoring.Unanswered(section.unanswered) if section.unanswered else None,
+            informational=section.informational,
+            levels=tuple(section_levels(section)),
         )
 
     return scoring.Model(
         root=build(tree.root),
         levels=tuple(
-            scoring.Level(level.key, level.name, level.min_score) for level in tree.levels
+            scoring.Level(level.key, level.name, level.min_score, level.min_score_exclusive)
+            for level in tree.levels
         ),
         level_mode=scoring.LevelMode(tree.version.level_mode),
     )
+
+
+def section_levels(section: Section) -> list[scoring.Level]:
+    """A section's own levels (stored as JSON on the row) for the engine."""
+    return [
+        scoring.Level(
+            str(level["key"]),
+            str(level["name"]),
+            Decimal(str(level["min_score"])),
+            bool(level.get("min_score_exclusive", False)),
+        )
+        for level in section.levels or []
+    ]
 
 
 def _drop_defaults(data: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
@@ -250,6 +268,7 @@ def _question_document(tree: VersionTree, question: Question) -> dict[str, Any]:
         "required": question.required,
         "allow_not_applicable": question.allow_not_applicable,
         "none_option": question.none_option,
+        "unanswered": question.unanswered,
         "min": number(question.min_value),
         "max": number(question.max_value),
     }
@@ -310,9 +329,16 @@ def questionnaire_document(
                 "description": section.description,
                 "aggregation": section.aggregation,
                 "weight": number(section.weight),
+                "unanswered": section.unanswered,
+                "informational": section.informational,
             },
-            {"aggregation": "weighted_mean", "weight": 1},
+            {"aggregation": "weighted_mean", "weight": 1, "informational": False},
         )
+        if section.levels:
+            data["levels"] = [
+                {**level, "min_score": number(Decimal(str(level["min_score"])))}
+                for level in section.levels
+            ]
         data["children"] = [
             section_document(child)
             if isinstance(child, Section)
@@ -339,8 +365,9 @@ def questionnaire_document(
                 "name": level.name,
                 "description": level.description,
                 "min_score": number(level.min_score),
+                "min_score_exclusive": level.min_score_exclusive,
             },
-            {},
+            {"min_score_exclusive": False},
         )
         for level in tree.levels
     ]

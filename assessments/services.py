@@ -139,6 +139,17 @@ def questionnaire_import(*, document: Any) -> ImportOutcome:
     return ImportOutcome(version, created=True)
 
 
+def _section_level(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A section level as stored in `Section.levels` (the number as an exact decimal string)."""
+    stored: dict[str, Any] = {"key": data["key"], "name": data["name"]}
+    if data.get("description"):
+        stored["description"] = data["description"]
+    stored["min_score"] = str(_d(data["min_score"]))
+    if data.get("min_score_exclusive"):
+        stored["min_score_exclusive"] = True
+    return stored
+
+
 def _create_tree(version: QuestionnaireVersion, document: Mapping[str, Any]) -> None:
     levels = {}
     for position, data in enumerate(document["levels"]):
@@ -149,6 +160,7 @@ def _create_tree(version: QuestionnaireVersion, document: Mapping[str, Any]) -> 
             description=data.get("description", ""),
             position=position,
             min_score=_d(data.get("min_score")),
+            min_score_exclusive=data.get("min_score_exclusive", False),
         )
     slugs = {
         axis: dict(model.objects.values_list("slug", "pk")) for axis, model in TAG_MODELS.items()
@@ -165,6 +177,9 @@ def _create_tree(version: QuestionnaireVersion, document: Mapping[str, Any]) -> 
             aggregation=data.get("aggregation", scoring.Aggregation.WEIGHTED_MEAN.value),
             weight=_d(data.get("weight", 1)),
             position=position,
+            unanswered=data.get("unanswered", ""),
+            informational=data.get("informational", False),
+            levels=[_section_level(level) for level in data.get("levels", [])],
         )
         for child_position, child in enumerate(data["children"]):
             if "children" in child:
@@ -187,6 +202,7 @@ def _create_tree(version: QuestionnaireVersion, document: Mapping[str, Any]) -> 
             required=data.get("required", True),
             allow_not_applicable=data.get("allow_not_applicable", False),
             none_option=data.get("none_option", ""),
+            unanswered=data.get("unanswered", ""),
             min_value=_d(data.get("min")),
             max_value=_d(data.get("max")),
             linear_from_value=_d(linear.get("from_value")),

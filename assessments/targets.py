@@ -15,6 +15,12 @@ node's maximum score, except `percent_to_target` and `progress`, which are share
   None when there was no previous result or the target was already met then.
 
 `previous` is the figure stored with that earlier result (4 places): what was reported then.
+
+Targets may also be given as answers: the answer the organisation wants to reach on some
+questions. `from_answers` then runs the scoring engine on those answers (every question without
+a target answer keeps its current answer, unanswered staying unanswered), so the overall and
+section targets that follow are exactly what the engine would score, with the same aggregation,
+weights, policies and levels as the result itself.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+
+from assessments import scoring
 
 _PLACES = Decimal("0.0001")
 _HUNDRED = Fraction(100)
@@ -117,3 +125,73 @@ def evaluate(
             )
         )
     return tuple(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerTargets:
+    """What target answers lead to, exactly: percentages of each node's maximum."""
+
+    overall: Fraction | None
+    level: str | None
+    # Every section below the root (the root is `overall`), in tree order; None: excluded.
+    sections: dict[str, Fraction | None]
+
+    def nodes(self) -> dict[Node, Fraction]:
+        """As targets for `evaluate`: the overall one first, then each section's."""
+        found: dict[Node, Fraction] = {}
+        if self.overall is not None:
+            found[("overall", "overall")] = self.overall
+        for key, percent in self.sections.items():
+            if percent is not None:
+                found[("section", key)] = percent
+        return found
+
+
+def answer_problems(
+    model: scoring.Model, target_answers: Mapping[str, scoring.Answer]
+) -> dict[str, list[str]]:
+    """Why target answers cannot be used, by question key (empty when they can): each must name
+    a question of the model and be a real answer to it (not empty, not "not applicable")."""
+    questions = {question.key: question for question in model.questions()}
+    problems: dict[str, list[str]] = {}
+    for key, answer in target_answers.items():
+        question = questions.get(key)
+        if question is None:
+            problems[key] = [f"'{key}' is not a question of this questionnaire"]
+        elif answer.not_applicable:
+            problems[key] = ["a target answer is an answer to reach, not 'not applicable'"]
+        elif answer.is_empty:
+            problems[key] = ["a target answer needs choices or a number"]
+        else:
+            found = scoring.validate_answer(question, answer)
+            if found:
+                problems[key] = found
+    return problems
+
+
+def from_answers(
+    model: scoring.Model,
+    current: Mapping[str, scoring.Answer],
+    target_answers: Mapping[str, scoring.Answer],
+) -> AnswerTargets:
+    """The overall and section targets that follow from `target_answers` (checked with
+    `answer_problems` first), the rest of the questions keeping their `current` answers."""
+    answers = {**current, **target_answers}
+    exact = scoring.exact_percents(model, answers)
+    brief = scoring.score(model, answers, detail=False)
+    root = model.root.key
+    keys = _section_keys(model)
+    sections = {
+        key: percent for key, percent in exact.nodes.items() if key != root and key in keys
+    }
+    return AnswerTargets(overall=exact.nodes.get(root), level=brief.level, sections=sections)
+
+
+def _section_keys(model: scoring.Model) -> frozenset[str]:
+    keys: set[str] = set()
+    stack: list[scoring.Section] = [model.root]
+    while stack:
+        section = stack.pop()
+        keys.add(section.key)
+        stack += [child for child in section.children if isinstance(child, scoring.Section)]
+    return frozenset(keys)
