@@ -109,6 +109,9 @@ class Row:
     figure: Figure
     answer: str
     note: tuple[str, str] = ("", "")
+    # Sections only: the section's own level, and whether it counts in its parent.
+    level_name: str = ""
+    informational: bool = False
 
     @property
     def comment(self) -> str:
@@ -246,6 +249,7 @@ class ResultView:
         def visit(section: Any, depth: int) -> None:
             for child in self.tree.children(section):
                 if isinstance(child, Section):
+                    node = nodes.get(child.key, {})
                     rows.append(
                         Row(
                             child.key,
@@ -254,6 +258,8 @@ class ResultView:
                             depth,
                             figure(child.key),
                             "",
+                            level_name=str(node.get("level_name") or ""),
+                            informational=bool(node.get("informational")),
                         )
                     )
                     visit(child, depth + 1)
@@ -435,6 +441,8 @@ class ResultView:
                 what = f"Section: {nodes.get(key, {}).get('title') or key}"
             else:
                 what = f"Discipline: {disciplines.get(key, key)}"
+            if target.get("from_answers"):
+                what += " (from the target answers)"
             progress = _decimal(target.get("progress"))
             rows.append(
                 {

@@ -745,9 +745,7 @@ def validate_model(model: Model) -> list[str]:
                 )
         else:
             errors += _level_problems(node.levels, f"{path}/levels")
-    return errors + _level_problems(
-        model.levels, threshold=model.level_mode is LevelMode.THRESHOLD
-    )
+    return errors + _level_problems(model.levels, threshold=model.level_mode is LevelMode.THRESHOLD)
 
 
 def _counted_questions(section: Section) -> Iterator[Question]:

@@ -22,6 +22,7 @@ from django.utils.http import parse_etags
 from simple_history.utils import bulk_create_with_history
 
 from assessments import questionnaire_format, scoring, selectors
+from assessments import targets as target_rules
 from assessments.models import (
     Answer,
     Assessment,
@@ -599,8 +600,15 @@ def result_snapshot(
         question.key: ("question", question.text, section_keys[question.section_id])
         for question in tree.questions
     }
+    level_names = {
+        section.key: {level["key"]: level["name"] for level in section.levels}
+        for section in tree.sections
+        if section.levels
+    }
     for key, node in data["nodes"].items():  # type: ignore[union-attr]
         node["kind"], node["title"], node["parent"] = described[key]
+        if "level" in node:
+            node["level_name"] = level_names[key].get(node["level"])
     level = next((lvl for lvl in tree.levels if lvl.key == result.level), None)
     data["level_name"] = level.name if level else None
     data["level_description"] = level.description if level else None
@@ -650,6 +658,28 @@ def _target_nodes(
     return nodes
 
 
+def _target_answers(targets: Mapping[str, Any]) -> dict[str, scoring.Answer]:
+    """An assessment's target answers (as stored in `targets["answers"]`) for the engine."""
+    return {
+        key: scoring.Answer(
+            key,
+            tuple(answer.get("choices", ())),
+            None if answer.get("number") is None else Decimal(str(answer["number"])),
+        )
+        for key, answer in targets.get("answers", {}).items()
+    }
+
+
+def _targets_from_answers(
+    targets: Mapping[str, Any],
+    model: scoring.Model,
+    current: Mapping[str, scoring.Answer],
+) -> target_rules.AnswerTargets | None:
+    if not targets.get("answers"):
+        return None
+    return target_rules.from_answers(model, current, _target_answers(targets))
+
+
 def _target_level(targets: Mapping[str, Any], tree: selectors.VersionTree) -> Any:
     key = targets.get("level")
     return next((level for level in tree.levels if level.key == key), None) if key else None
@@ -670,11 +700,16 @@ def _exact_figures(
     return figures
 
 
-def targets_view(targets: Mapping[str, Any], tree: selectors.VersionTree) -> dict[str, Any]:
-    """An assessment's targets as set, with the level's name, percentages to 4 places."""
+def targets_view(
+    targets: Mapping[str, Any],
+    tree: selectors.VersionTree,
+    answers: Mapping[str, selectors.StoredAnswer] | None = None,
+) -> dict[str, Any]:
+    """An assessment's targets as set, with the level's name, percentages to 4 places; with
+    target answers also the targets that follow from them and the current `answers`."""
     level = _target_level(targets, tree)
     places = Decimal("0.0001")
-    return {
+    view = {
         "level": level.key if level else None,
         "level_name": level.name if level else None,
         "sections": {
@@ -686,6 +721,23 @@ def targets_view(targets: Mapping[str, Any], tree: selectors.VersionTree) -> dic
             for slug, value in targets.get("disciplines", {}).items()
         },
     }
+    derived = _targets_from_answers(
+        targets, selectors.scoring_model(tree), selectors.engine_answers(dict(answers or {}))
+    )
+    if derived is not None:
+        reached = next((lvl for lvl in tree.levels if lvl.key == derived.level), None)
+
+        def text(value: Fraction | None) -> str | None:
+            return None if value is None else str(target_rules.quantize(value))
+
+        view["answers"] = dict(targets["answers"])
+        view["from_answers"] = {
+            "overall": text(derived.overall),
+            "level": derived.level,
+            "level_name": reached.name if reached else None,
+            "sections": {key: text(value) for key, value in derived.sections.items()},
+        }
+    return view
 
 
 def assessment_targets_validate(
@@ -697,6 +749,10 @@ def assessment_targets_validate(
     level = targets.get("level")
     if level is not None and level not in {lvl.key for lvl in tree.levels}:
         errors["targets.level"] = f"No level '{level}' in this questionnaire."
+    for key, problems in target_rules.answer_problems(
+        selectors.scoring_model(tree), _target_answers(targets)
+    ).items():
+        errors[f"targets.answers.{key}"] = "; ".join(problems)
     sections = {section.key for section in tree.sections}
     disciplines = set(tree.tag_names()["disciplines"])
     for group, known in (("sections", sections), ("disciplines", disciplines)):
@@ -794,15 +850,24 @@ def assessment_submit_with_answers(
     if result.failed_gates:
         snapshot["level_without_gates"] = scoring.level_without_gates(model, exact.overall)
     target_level = _target_level(assessment.targets, tree)
+    set_nodes = _target_nodes(assessment.targets, tree, exact.overall_max)
+    derived = _targets_from_answers(assessment.targets, model, engine_answers)
+    # Targets from the target answers first (overall, then the sections in tree order); a
+    # level or section target set explicitly wins for its node.
+    from_answers = derived.nodes() if derived is not None else {}
+    nodes = {**from_answers, **set_nodes}
     snapshot["targets"] = []
-    for row in targets.evaluate(
-        _target_nodes(assessment.targets, tree, exact.overall_max),
-        _exact_figures(exact, tree.root.key),
-        previous_figures,
-    ):
+    for row in targets.evaluate(nodes, _exact_figures(exact, tree.root.key), previous_figures):
         shown = row.to_dict()
+        node = (row.axis, row.key)
         if row.axis == "overall" and target_level is not None:
             shown["level"], shown["level_name"] = target_level.key, target_level.name
+        elif node not in set_nodes and derived is not None:
+            shown["from_answers"] = True
+            if row.axis == "overall":
+                reached = next((lvl for lvl in tree.levels if lvl.key == derived.level), None)
+                shown["level"] = derived.level
+                shown["level_name"] = reached.name if reached else None
         snapshot["targets"].append(shown)
 
     now = timezone.now()

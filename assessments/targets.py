@@ -80,6 +80,11 @@ def _q(value: Fraction) -> Decimal:
     return (Decimal(-whole if value < 0 else whole) / 10_000).quantize(_PLACES, ROUND_HALF_UP)
 
 
+def quantize(value: Fraction) -> Decimal:
+    """A percentage as shown: rounded half up to 4 places, once, from the exact value."""
+    return _q(value)
+
+
 def _q_or_none(value: Fraction | None) -> Decimal | None:
     return None if value is None else _q(value)
 
@@ -181,9 +186,7 @@ def from_answers(
     brief = scoring.score(model, answers, detail=False)
     root = model.root.key
     keys = _section_keys(model)
-    sections = {
-        key: percent for key, percent in exact.nodes.items() if key != root and key in keys
-    }
+    sections = {key: percent for key, percent in exact.nodes.items() if key != root and key in keys}
     return AnswerTargets(overall=exact.nodes.get(root), level=brief.level, sections=sections)
 
 

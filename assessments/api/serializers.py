@@ -171,6 +171,23 @@ class AssessmentSerializer(serializers.ModelSerializer):
         return (result.level_name or None) if result else None
 
 
+class TargetAnswerViewSerializer(serializers.Serializer):
+    choices = serializers.ListField(child=serializers.CharField(), required=False)
+    number = serializers.CharField(required=False)
+
+
+class TargetsFromAnswersSerializer(serializers.Serializer):
+    overall = serializers.CharField(
+        allow_null=True, help_text="Overall percentage the target answers lead to."
+    )
+    level = serializers.CharField(allow_null=True, help_text="Level the target answers reach.")
+    level_name = serializers.CharField(allow_null=True)
+    sections = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        help_text="Section key -> percentage the target answers lead to (null: excluded).",
+    )
+
+
 class TargetsViewSerializer(serializers.Serializer):
     level = serializers.CharField(allow_null=True, help_text="Key of the level to reach overall.")
     level_name = serializers.CharField(allow_null=True)
@@ -179,6 +196,17 @@ class TargetsViewSerializer(serializers.Serializer):
     )
     disciplines = serializers.DictField(
         child=serializers.CharField(), help_text="Discipline slug -> target percentage (0-100)."
+    )
+    answers = serializers.DictField(
+        child=TargetAnswerViewSerializer(),
+        required=False,
+        help_text="Only when set: question key -> the answer to reach.",
+    )
+    from_answers = TargetsFromAnswersSerializer(
+        required=False,
+        help_text="Only with target answers: the overall and section targets that follow from "
+        "them, by the scoring engine (questions without a target answer keep their current "
+        "answer).",
     )
 
 
@@ -288,6 +316,21 @@ class ConflictResponseSerializer(serializers.Serializer):
     )
 
 
+class TargetAnswerSerializer(StrictSerializer):
+    choices = serializers.ListField(
+        child=serializers.CharField(max_length=80),
+        max_length=MAX_CHOICES_PER_ANSWER,
+        required=False,
+        help_text="Choice keys of the answer to reach.",
+    )
+    number = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        required=False,
+        help_text="The number to reach (scale, number and percentage questions).",
+    )
+
+
 class TargetsSerializer(StrictSerializer):
     level = serializers.CharField(
         max_length=80, required=False, help_text="Key of the level to reach overall."
@@ -302,6 +345,13 @@ class TargetsSerializer(StrictSerializer):
         required=False,
         help_text="Discipline slug -> target percentage (0-100).",
     )
+    answers = serializers.DictField(
+        child=TargetAnswerSerializer(),
+        required=False,
+        help_text="Question key -> the answer to reach. The overall and section targets "
+        "follow by scoring them (every other question keeps its current answer); a level or "
+        "section target given as well wins for its node.",
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
@@ -310,6 +360,18 @@ class TargetsSerializer(StrictSerializer):
                 raise serializers.ValidationError({group: ["At most 200 targets."]})
             if group in value:
                 value[group] = {k: str(v) for k, v in value[group].items()}
+        if "answers" in value:
+            if len(value["answers"]) > MAX_ANSWERS_PER_REQUEST:
+                raise serializers.ValidationError(
+                    {"answers": [f"At most {MAX_ANSWERS_PER_REQUEST} target answers."]}
+                )
+            value["answers"] = {
+                key: {
+                    **({"choices": list(a["choices"])} if "choices" in a else {}),
+                    **({"number": str(a["number"])} if a.get("number") is not None else {}),
+                }
+                for key, a in value["answers"].items()
+            }
         return value
 
 

@@ -323,7 +323,7 @@ class AssessmentViewSet(
         data = dict(
             serializers.AssessmentSerializer(assessment, context=self.get_serializer_context()).data
         )
-        data["targets"] = services.targets_view(assessment.targets, tree)
+        data["targets"] = services.targets_view(assessment.targets, tree, answers)
         return data | _answers_body(tree, answers)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -313,7 +313,5 @@ def score(model: Model, answers: Mapping[str, Answer], *, detail: bool = True) -
         }
         if detail
         else {},
-        breakdowns=_breakdowns(o for k, o in outcomes.items() if k not in aside)
-        if detail
-        else {},
+        breakdowns=_breakdowns(o for k, o in outcomes.items() if k not in aside) if detail else {},
     )
