@@ -23,12 +23,13 @@ import csv
 import decimal
 import io
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from json.encoder import encode_basestring as _encode_string
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
@@ -69,6 +70,8 @@ CSV_COLUMNS = (
     *BASE_COLUMNS,
     *(f"discipline_{slug.replace('-', '_')}" for slug in DISCIPLINES),
     *(f"hindrance_{slug.replace('-', '_')}" for slug in HINDRANCES),
+    # Last, so every column before it keeps its place: "section=level;section=level".
+    "section_levels",
 )
 # records() unpacks rows in this order.
 VALUES = (
@@ -260,38 +263,49 @@ def _fetch(queryset: QuerySet[Any], chunk: int) -> list[tuple[Any, ...]]:
     return [row for rows in compiler.execute_sql(MULTI, chunk_size=chunk) for row in rows]
 
 
-def _figures(result_ids: list[int], using: str) -> dict[int, list[str | None]]:
-    """The discipline and hindrance percents of these results as text, in `_SLOTS` order.
+def _figures(
+    result_ids: list[int], using: str
+) -> tuple[dict[int, list[str | None]], dict[int, dict[str, str]]]:
+    """The discipline and hindrance percents of these results as text, in `_SLOTS` order, and
+    the levels their sections with levels of their own reached (by section key, sorted).
 
     Plain SQL: compiling this query through the ORM, with its IN list of up to 2,000 ids,
     costs more than running it.
     """
     if not result_ids:
-        return {}
+        return {}, {}
     meta = ResultScore._meta
     quote = connections[using].ops.quote_name
-    result, axis, key, percent = (
-        quote(meta.get_field(name).column) for name in ("result", "axis", "key", "percent")
+    result, axis, key, percent, level = (
+        quote(meta.get_field(name).column) for name in ("result", "axis", "key", "percent", "level")
     )
     sql = (
-        f"SELECT {result}, {axis}, {key}, {percent} FROM {quote(meta.db_table)} "
-        f"WHERE {result} IN ({', '.join(['%s'] * len(result_ids))}) AND {axis} IN (%s, %s)"
+        f"SELECT {result}, {axis}, {key}, {percent}, {level} FROM {quote(meta.db_table)} "
+        f"WHERE {result} IN ({', '.join(['%s'] * len(result_ids))}) "
+        f"AND ({axis} IN (%s, %s) OR ({axis} = %s AND {level} <> ''))"
     )
-    axes = [ResultScore.Axis.DISCIPLINE.value, ResultScore.Axis.HINDRANCE.value]
+    axes = [
+        ResultScore.Axis.DISCIPLINE.value,
+        ResultScore.Axis.HINDRANCE.value,
+        ResultScore.Axis.SECTION.value,
+    ]
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [*result_ids, *axes])
         scores = cursor.fetchall()
     figures: dict[int, list[str | None]] = {}
-    for result_id, axis_value, key_value, value in scores:
+    levels: dict[int, dict[str, str]] = {}
+    for result_id, axis_value, key_value, value, reached in scores:
         slot = _SLOTS.get((axis_value, key_value))
         if slot is None:
+            if reached:
+                levels.setdefault(result_id, {})[key_value] = reached
             continue
         mine = figures.get(result_id)
         if mine is None:
             mine = figures[result_id] = [None] * len(_SLOTS)
         if value is not None:  # _number_text, inlined: this loop runs 7 times a row
             mine[slot] = str(value) if isinstance(value, Decimal) else _float_text(value)
-    return figures
+    return figures, {pk: dict(sorted(found.items())) for pk, found in levels.items()}
 
 
 def _uuid_text(raw: UUID | str) -> str:
@@ -309,13 +323,19 @@ class Record:
     figures: tuple[str | None, ...]  # DISCIPLINES then HINDRANCES
     position: tuple[int, int]
     moment: datetime | str
+    # Section key -> level reached, for sections with levels of their own.
+    section_levels: Mapping[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         row = dict(zip(BASE_COLUMNS, self.base, strict=True))
         split = len(DISCIPLINES)
         row["disciplines"] = dict(zip(DISCIPLINES, self.figures[:split], strict=True))
         row["hindrances"] = dict(zip(HINDRANCES, self.figures[split:], strict=True))
+        row["section_levels"] = dict(self.section_levels)
         return row
+
+    def section_levels_cell(self) -> str:
+        return ";".join(f"{key}={level}" for key, level in self.section_levels.items())
 
     def cursor(self) -> str:
         return encode_cursor(*self.position)
@@ -327,7 +347,7 @@ class Record:
 def records(values: list[tuple[Any, ...]], using: str) -> list[Record]:
     """Feed rows for changes fetched with VALUES: one more query for their figures."""
     result_ids = [value[_RESULT_ID] for value in values]
-    figures = _figures([pk for pk in result_ids if pk is not None], using)
+    figures, levels = _figures([pk for pk in result_ids if pk is not None], using)
     blank = (None,) * len(_SLOTS)
     out = []
     for xid, change, pk, org, org_uuid, org_name, questionnaire, number, *rest in values:
@@ -353,6 +373,7 @@ def records(values: list[tuple[Any, ...]], using: str) -> list[Record]:
                 figures=blank if mine is None else tuple(mine),
                 position=(xid, change),
                 moment=updated,
+                section_levels=levels.get(result, _NO_LEVELS),
             )
         )
     return out
@@ -421,6 +442,13 @@ def _json(value: str | None) -> str:
     return "null" if value is None else _encode_string(value)
 
 
+_NO_LEVELS: Mapping[str, str] = MappingProxyType({})
+
+
+def _levels_json(levels: Mapping[str, str]) -> str:
+    return ",".join(f"{_json(key)}:{_json(level)}" for key, level in levels.items())
+
+
 def page_json(next_url: str | None, next_cursor: str | None, records: list[Record]) -> bytes:
     """A page body byte for byte as DRF's JSONRenderer writes it (compact, non-ASCII kept).
 
@@ -444,7 +472,8 @@ def page_json(next_url: str | None, next_cursor: str | None, records: list[Recor
             f'"aiops":{_json(d[2])}}},'
             f'"hindrances":{{"skills-gap":{_json(h[0])},"data-quality":{_json(h[1])},'
             f'"use-cases":{_json(h[2])},"culture":{_json(h[3])},'
-            f'"infrastructure":{_json(h[4])},"tooling":{_json(h[5])}}}}}'
+            f'"infrastructure":{_json(h[4])},"tooling":{_json(h[5])}}},'
+            f'"section_levels":{{{_levels_json(record.section_levels)}}}}}'
         )
     body = (
         f'{{"next":{_json(next_url)},"next_cursor":{_json(next_cursor)},'
@@ -471,7 +500,14 @@ def csv_lines(chunks: Iterable[list[Record]]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for piece in _pieces(chunks):
-        writer.writerows([*map(_safe_cell, record.base), *record.figures] for record in piece)
+        writer.writerows(
+            [
+                *map(_safe_cell, record.base),
+                *record.figures,
+                _safe_cell(record.section_levels_cell()),
+            ]
+            for record in piece
+        )
         del piece
         yield buffer.getvalue()
         buffer.seek(0)

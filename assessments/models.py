@@ -713,6 +713,12 @@ class ResultScore(models.Model):
     axis = models.CharField(max_length=12, choices=Axis.choices)
     key = models.CharField(max_length=80, help_text="Slug or section key; 'overall' for overall.")
     percent = models.DecimalField(**DECIMAL, null=True)
+    level = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="Sections with levels of their own: the key of the level reached (blank: "
+        "none). Copied from the snapshot, for the scores feed.",
+    )
 
     class Meta:
         ordering = ["result", "axis", "key"]

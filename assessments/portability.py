@@ -485,8 +485,16 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
             computed_at=_when(stored["computed_at"]),
         )
         result_ids[assessment.pk] = result.pk
+        # Section levels are not in the file: they follow from the snapshot, as at submit.
+        levels = services.section_levels(stored["snapshot"])
         ResultScore.objects.bulk_create(
-            ResultScore(result=result, axis=axis, key=key, percent=percent)
+            ResultScore(
+                result=result,
+                axis=axis,
+                key=key,
+                percent=percent,
+                level=levels.get((axis, key), ""),
+            )
             for axis, key, percent in stored["scores"]
         )
 

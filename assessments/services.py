@@ -623,6 +623,15 @@ def result_snapshot(
     return data
 
 
+def section_levels(snapshot: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+    """The level each section with levels of its own reached, keyed like `result_figures`."""
+    return {
+        ("section", key): node["level"]
+        for key, node in snapshot.get("nodes", {}).items()
+        if node.get("kind") == "section" and node.get("level")
+    }
+
+
 def result_figures(snapshot: Mapping[str, Any]) -> dict[tuple[str, str], Decimal | None]:
     """Every percentage of a result snapshot, keyed by (axis, key)."""
 
@@ -882,7 +891,10 @@ def assessment_submit_with_answers(
         computed_at=now,
     )
     ResultScore.objects.bulk_create(
-        ResultScore(result=stored, axis=axis, key=key, percent=percent)
+        ResultScore(
+            result=stored, axis=axis, key=key, percent=percent, level=levels.get((axis, key), "")
+        )
+        for levels in [section_levels(snapshot)]
         for (axis, key), percent in figures.items()
     )
     assessment.status = Assessment.Status.SUBMITTED

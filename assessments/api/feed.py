@@ -78,6 +78,11 @@ class ScoreRowSerializer(serializers.Serializer):
     level_name = serializers.CharField(allow_null=True)
     disciplines = _figures(feed.DISCIPLINES, "discipline")
     hindrances = _figures(feed.HINDRANCES, "hindrance")
+    section_levels = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Section key -> key of the level it reached, for the sections of the "
+        "questionnaire that have levels of their own (empty for the others).",
+    )
 
 
 class ScoresPageSerializer(serializers.Serializer):
@@ -161,6 +166,7 @@ EXAMPLE_ROW = {
         "infrastructure": "58.3333",
         "tooling": "66.6667",
     },
+    "section_levels": {},
 }
 
 

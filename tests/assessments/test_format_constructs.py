@@ -4,7 +4,11 @@ tests/assessments/test_scoring_constructs.py, which builds the same model withou
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +16,16 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from assessments import scoring, selectors, services
-from assessments.models import Organisation, QuestionnaireVersion, Result, Section
+from assessments.models import (
+    Assessment,
+    Organisation,
+    QuestionnaireVersion,
+    Result,
+    ResultScore,
+    Section,
+)
 from tests.assessments.conftest import MODELS_DIR, client_for, import_file, patch_assessment
+from tests.assessments.test_portability import moved
 from tests.assessments.test_scoring_constructs import published_style
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +198,68 @@ def test_well_formed_section_levels_pass_the_admin_check(published: Any) -> None
         scoring.Level("a", "A", Decimal(0)),
         scoring.Level("b", "B", Decimal(0), True),
     ]
+
+
+@pytest.fixture
+def submitted_published(published: Any, organisation: Organisation, owner: User) -> Any:
+    """deploy-freq 4, training 3, pairing 1: overall 2.6667 "practised", flow 4 "high"."""
+    client = client_for(owner)
+    draft = services.assessment_create(organisation=organisation, version=published, user=owner)
+    url = f"/api/v1/assessments/{draft.pk}/"
+    given = numbers(**{"deploy-freq": "4", "training": "3", "pairing": "1"})
+    client.patch(f"{url}answers/", {"answers": given})
+    targets = {"answers": {"lead-time": {"number": "4"}}}
+    assert patch_assessment(client, draft.pk, {"targets": targets}).status_code == 200
+    assert client.post(f"{url}submit/").status_code == 200
+    return draft
+
+
+def test_the_scores_feed_shows_section_levels_in_json_jsonl_and_a_last_csv_column(
+    submitted_published: Any, owner: User
+) -> None:
+    api = client_for(owner)
+    row = api.get("/api/v1/scores/").json()["results"][0]
+    assert row["section_levels"] == {"flow": "high"}
+    assert (row["level"], row["level_name"]) == ("practised", "Practised")
+    line = json.loads(b"".join(api.get("/api/v1/scores/?format=jsonl").streaming_content))
+    assert line == row
+    text = b"".join(api.get("/api/v1/scores/?format=csv").streaming_content).decode()
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert list(table[0])[-2:] == ["hindrance_tooling", "section_levels"]
+    assert table[0]["section_levels"] == "flow=high"
+
+
+def test_questionnaires_without_section_levels_have_none_in_the_feed(
+    submitted: Any, owner: User
+) -> None:
+    api = client_for(owner)
+    assert api.get("/api/v1/scores/").json()["results"][0]["section_levels"] == {}
+    text = b"".join(api.get("/api/v1/scores/?format=csv").streaming_content).decode()
+    assert next(csv.DictReader(io.StringIO(text)))["section_levels"] == ""
+
+
+def constructs(slug: str) -> dict[str, Any]:
+    """What the constructs look like for organisation `slug` (read after a move)."""
+    assessment = Assessment.objects.get(organisation__slug=slug)
+    model = selectors.scoring_model(selectors.version_tree(assessment.version))
+    return {
+        "levels": sorted(
+            ResultScore.objects.filter(result__assessment=assessment)
+            .exclude(level="")
+            .values_list("axis", "key", "level")
+        ),
+        "targets": assessment.targets,
+        "flow": assessment.result.snapshot["nodes"]["flow"],
+        "score": scoring.score(
+            model, {"deploy-freq": scoring.Answer("deploy-freq", number=Decimal(2))}
+        ).to_dict(),
+    }
+
+
+def test_the_constructs_survive_an_organisation_export_and_import(
+    submitted_published: Any, tmp_path: Path
+) -> None:
+    before = json.loads(json.dumps(constructs("acme")))
+    assert before["levels"] == [["section", "flow", "high"]]
+    assert before["flow"]["level_name"] == "High"
+    assert moved(tmp_path, "constructs", "tests.assessments.test_format_constructs") == before

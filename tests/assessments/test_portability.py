@@ -50,16 +50,16 @@ def exported(slug: str) -> dict[str, Any]:
     return export_organisation(Organisation.objects.get(slug=slug))
 
 
-def moved(tmp_path: Path, probe: str) -> Any:
+def moved(tmp_path: Path, probe: str, module: str = "tests.assessments.test_portability") -> Any:
     """Export acme, import it into a new, empty database, and return what the function
-    `probe` of this module says about acme there."""
+    `probe` of `module` (by default this one) says about acme there."""
     exported = tmp_path / "acme.json"
     call_command("export_organisation", "acme", "--output", str(exported))
     database = tmp_path / "empty.sqlite3"
     for args in (("migrate", "--noinput"), ("import_organisation", str(exported))):
         done = manage(database, *args)
         assert done.returncode == 0, done.stderr
-    read = f"import json; from tests.assessments.test_portability import {probe}; "
+    read = f"import json; from {module} import {probe}; "
     after = manage(
         database, "shell", "--no-imports", "-c", read + f"print(json.dumps({probe}('acme')))"
     )
