@@ -21,19 +21,28 @@ raw number itself. A question's maximum is the best score it can reach by the sa
 Section score. A section aggregates its included children (weighted mean, mean, sum, min or
 max, with the child's weight where the aggregation uses weights). Its maximum is the SAME
 aggregation over the children's maxima, so score / maximum is meaningful at every node.
+MEAN_OF_ALL_QUESTIONS is the question-weighted mean over every included question below the
+section at any depth (score and maximum alike), ignoring the sections in between. An
+informational section is scored like any other but is never included in its parent (nor,
+for its questions, in a MEAN_OF_ALL_QUESTIONS above it or in the breakdowns).
 
 Missing answers. A question answered "not applicable" is excluded: it leaves both the score and
 the maximum of its section. A section whose children are all excluded is excluded in turn. An
-unanswered question (no answer, or an empty one) is included and scores 0.
+unanswered question (no answer, or an empty one) is included and scores 0, unless its policy
+is SKIP: then it is excluded like "not applicable". The policy is the question's own, else
+that of the nearest section above that declares one, else ZERO.
 
-Levels. THRESHOLD mode: the highest level whose min_score is at most the overall score. GATED
-mode: a level is reached when every question gated at it or at a lower level passes (score at
-least pass_score, by default the question's maximum; not applicable passes, unanswered fails)
-and, if the level also has a min_score, the overall score reaches it; the result is the last
-level of the unbroken run of reached levels from the first.
+Levels. THRESHOLD mode: the highest level whose lower bound the overall score meets (at least
+min_score, or above it when min_score_exclusive). GATED mode: a level is reached when every
+question gated at it or at a lower level passes (score at least pass_score, by default the
+question's maximum; not applicable passes, unanswered fails, skipped or not) and, if the level
+also has a min_score, the overall score meets it; the result is the last level of the
+unbroken run of reached levels from the first. A section below the root may carry levels of
+its own, read by the THRESHOLD rule from its own score; its node then reports `level`.
 
 Breakdowns. For every tag on the four axes (disciplines, phases, practices, hindrances): the
-question-weighted mean of score / maximum over the applicable questions carrying the tag.
+question-weighted mean of score / maximum over the applicable questions carrying the tag
+(questions inside informational sections are left out).
 
 Checks. `validate_model` and `validate_answer` say, in words, what cannot be scored; `score()`
 refuses an invalid model or answer (ScoringError) rather than guess. `with_full_marks` prepares
