@@ -411,7 +411,8 @@ def _chunks(
 _FORMULA = frozenset(("=", "+", "-", "@", "\t", "\r"))
 
 
-def _safe_cell(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
     if isinstance(value, str) and value and value[0] in _FORMULA:
         return "'" + value
     return value
@@ -471,7 +472,7 @@ def csv_lines(chunks: Iterable[list[Record]]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for piece in _pieces(chunks):
-        writer.writerows([*map(_safe_cell, record.base), *record.figures] for record in piece)
+        writer.writerows([*map(safe_cell, record.base), *record.figures] for record in piece)
         del piece
         yield buffer.getvalue()
         buffer.seek(0)

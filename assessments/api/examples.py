@@ -196,3 +196,4 @@ INCOMPLETE = OpenApiExample(
     response_only=True,
     status_codes=["409"],
 )  # fmt: skip
+ROADMAP = OpenApiExample("A roadmap", value={}, response_only=True)
