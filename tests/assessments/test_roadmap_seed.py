@@ -163,8 +163,8 @@ def test_triggers_read_with_their_units_and_scales(seeded: dict[str, Any]) -> No
     assert triggers["ops-time-to-restore"]["next_answer"] == "1 to under 4 hours"
     assert triggers["cd-lead-time"]["answer"] == "720 hours"
     assert triggers["cd-lead-time"]["next_answer"] == "Within a month (168 to under 720 hours)"
-    assert triggers["plan-shared-slos"]["answer"] == "0%"
-    assert triggers["plan-shared-slos"]["next_answer"] == "25%"
+    assert triggers["plan-shared-slos"]["answer"] == "50%"
+    assert triggers["plan-shared-slos"]["next_answer"] == "75%"
     assert not [t for t in triggers.values() if ".0000" in t["answer"] + t["next_answer"]]
 
 
