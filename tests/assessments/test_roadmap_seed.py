@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from io import StringIO
 from typing import Any
 
 import pytest
 import yaml
 from django.contrib.auth.models import User
-from django.core.management import call_command
 
 from assessments import questionnaire_format, selectors, services
 from assessments.management.commands.ensure_demo_assessment import sample_answer
