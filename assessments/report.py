@@ -410,7 +410,7 @@ class ResultView:
             "gain": _points_text(item.get("gain", item.get("expected_gain"))),
             "after": percent_text(item.get("overall_after")),
             "expected_level": level_names.get(item.get("expected_level") or "", ""),
-            "depends_on": list(item.get("depends_on") or []),
+            "depends_on": [self._step_names.get(key, key) for key in item.get("depends_on") or []],
             "hindrances": [hindrances.get(slug, slug) for slug in item.get("hindrances", [])],
             "triggers": [
                 {
@@ -429,6 +429,12 @@ class ResultView:
             ],
             "already_using": list(item.get("already_using", [])),
         }
+
+    @cached_property
+    def _step_names(self) -> dict[str, str]:
+        """Step id -> the name people read (a practice's name, a question's text)."""
+        steps = selectors.stored_roadmap(self.snapshot)["steps"]
+        return {step["id"]: step.get("name") or step["id"] for step in steps}
 
     def roadmap(self) -> dict[str, Any]:
         """The stored roadmap by stage, and its hindrance view, for people."""

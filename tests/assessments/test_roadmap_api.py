@@ -96,6 +96,16 @@ def test_the_roadmap_is_served_as_stored_with_its_stages(tagged: Assessment, vie
     assert body["steps"] == tagged.result.snapshot["roadmap"]["steps"]
 
 
+def test_the_report_shows_the_roadmap_by_stage(tagged: Assessment, owner: User) -> None:
+    report = client_for(owner).get(f"/api/v1/assessments/{tagged.pk}/report/").content.decode()
+    roadmap_part = report.split("<h2>Roadmap</h2>")[1].split("<h2")[0]
+    assert "<h3>To the next level: High</h3>" in roadmap_part
+    # the practice named like a formula is escaped as any text, and shipping comes after it
+    assert "=HYPERLINK(&quot;http://x&quot;)" in roadmap_part
+    assert 'Shipping<span class="comment">after =HYPERLINK(&quot;http://x&quot;)' in roadmap_part
+    assert "After this stage: 100.0%, level High." in roadmap_part
+
+
 @pytest.mark.parametrize(
     ("query", "headers"),
     [({"format": "csv"}, {}), ({}, {"HTTP_ACCEPT": "text/csv"})],
