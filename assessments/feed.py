@@ -432,7 +432,8 @@ def _chunks(
 _FORMULA = frozenset(("=", "+", "-", "@", "\t", "\r"))
 
 
-def _safe_cell(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
     if isinstance(value, str) and value and value[0] in _FORMULA:
         return "'" + value
     return value
@@ -502,9 +503,9 @@ def csv_lines(chunks: Iterable[list[Record]]) -> Iterator[str]:
     for piece in _pieces(chunks):
         writer.writerows(
             [
-                *map(_safe_cell, record.base),
+                *map(safe_cell, record.base),
                 *record.figures,
-                _safe_cell(record.section_levels_cell()),
+                safe_cell(record.section_levels_cell()),
             ]
             for record in piece
         )

@@ -335,6 +335,9 @@ class ResultView:
 
     def recommendations_note(self) -> str:
         """Why there are no recommendations, in the words of the actual reason."""
+        if self.snapshot.get("recommender_version") not in (None, "1.0"):
+            # Since 2.0 every question below full marks is recommended, tagged or not.
+            return "No recommendations: every question is at full marks or not applicable."
         nodes = self.snapshot.get("nodes", {})
         tagged = [q for q in self.model.questions() if q.practices]
         below = [
@@ -389,43 +392,97 @@ class ResultView:
         return f"{shown}{unit}" if unit == "%" else f"{shown} {unit}"
 
     def recommendations(self, limit: int | None = None) -> list[dict[str, Any]]:
-        nodes = self.snapshot.get("nodes", {})
         hindrances = self.names("hindrances")
         level_names = {level.key: level.name for level in self.tree.levels}
-        items = list(self.snapshot.get("recommendations", []))
-        rows = []
-        for item in items[:limit] if limit else items:
-            expected = self._overall_percent(item.get("expected_overall"))
-            rows.append(
+        items = selectors.stored_recommendations(self.snapshot)
+        return [
+            self._step(item, hindrances, level_names)
+            for item in (items[:limit] if limit else items)
+        ]
+
+    def _step(
+        self, item: Mapping[str, Any], hindrances: Mapping[str, str], level_names: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """A recommendation or roadmap step as the templates show it."""
+        nodes = self.snapshot.get("nodes", {})
+        return {
+            "rank": item.get("priority", item.get("rank")),
+            "practice": item.get("name") or item.get("key"),
+            "kind": item.get("kind"),
+            "done_well": item.get("done_well") or "",
+            "effort": item.get("effort") or "",
+            "current": percent_text(item.get("current_percent")),
+            "expected": percent_text(item.get("expected_percent")),
+            "gain": _points_text(item.get("gain", item.get("expected_gain"))),
+            "after": percent_text(item.get("overall_after")),
+            "expected_level": level_names.get(item.get("expected_level") or "", ""),
+            "depends_on": [self._step_names.get(key, key) for key in item.get("depends_on") or []],
+            "hindrances": [hindrances.get(slug, slug) for slug in item.get("hindrances", [])],
+            "triggers": [
                 {
-                    "rank": item.get("rank"),
-                    "practice": item.get("practice_name") or item.get("practice"),
-                    "current": percent_text(item.get("current_percent")),
-                    "expected": percent_text(expected),
-                    "expected_level": level_names.get(item.get("expected_level") or "", ""),
-                    "hindrances": [
-                        hindrances.get(slug, slug) for slug in item.get("hindrances", [])
-                    ],
-                    "triggers": [
-                        {
-                            "question": nodes.get(trigger.get("question"), {}).get("title")
-                            or trigger.get("question"),
-                            "answer": self.tidy_answer(
-                                trigger.get("question", ""), str(trigger.get("answer", ""))
-                            ),
-                            "score": trigger.get("score"),
-                            "max_score": trigger.get("max_score"),
-                        }
-                        for trigger in item.get("triggers", [])
-                    ],
-                    "tools": [
-                        {"name": tool.get("name") or tool.get("slug"), "ring": tool.get("ring")}
-                        for tool in item.get("tools", [])
-                    ],
-                    "already_using": list(item.get("already_using", [])),
+                    "question": nodes.get(trigger.get("question"), {}).get("title")
+                    or trigger.get("question"),
+                    "answer": self.tidy_answer(
+                        trigger.get("question", ""), str(trigger.get("answer", ""))
+                    ),
+                    "next_answer": trigger.get("next_answer") or "",
+                }
+                for trigger in item.get("triggers", [])
+            ],
+            "tools": [
+                {"name": tool.get("name") or tool.get("slug"), "ring": tool.get("ring")}
+                for tool in item.get("tools", [])
+            ],
+            "already_using": list(item.get("already_using", [])),
+        }
+
+    @cached_property
+    def _step_names(self) -> dict[str, str]:
+        """Step id -> the name people read (a practice's name, a question's text)."""
+        steps = selectors.stored_roadmap(self.snapshot)["steps"]
+        return {step["id"]: step.get("name") or step["id"] for step in steps}
+
+    def roadmap(self) -> dict[str, Any]:
+        """The stored roadmap by stage, and its hindrance view, for people."""
+        stored = selectors.stored_roadmap(self.snapshot)
+        level_names = {level.key: level.name for level in self.tree.levels}
+        hindrances = self.names("hindrances")
+        steps = {step["id"]: self._step(step, hindrances, level_names) for step in stored["steps"]}
+        titles = {
+            "next-level": "To the next level",
+            "target": "To the target",
+            "later": "Then",
+        }
+        stages = []
+        for stage in stored["stages"]:
+            title = titles.get(stage["key"], stage["key"])
+            goal = level_names.get(stage.get("goal") or "")
+            if goal:
+                title = f"{title}: {goal}"
+            stages.append(
+                {
+                    "title": title,
+                    "reached": stage.get("reached", True),
+                    "after": percent_text(stage.get("overall_after")),
+                    "level_after": level_names.get(stage.get("level_after") or "", ""),
+                    "steps": [steps[key] for key in stage["steps"] if key in steps],
                 }
             )
-        return rows
+        names = {key: step["practice"] for key, step in steps.items()}
+        return {
+            "available": stored["available"],
+            "note": stored["note"],
+            "stages": stages,
+            "hindrances": [
+                {
+                    "name": focus.get("name") or focus.get("hindrance"),
+                    "percent": percent_text(focus.get("percent")),
+                    "at_stake": _points_text(focus.get("at_stake")),
+                    "steps": [names.get(key, key) for key in focus.get("steps", [])],
+                }
+                for focus in stored["hindrances"]
+            ],
+        }
 
     def targets(self) -> list[dict[str, Any]]:
         nodes = self.snapshot.get("nodes", {})
@@ -571,6 +628,7 @@ class ResultView:
             "rows": self.rows(questions=full),
             "recommendations": self.recommendations(REPORT_RECOMMENDATIONS if full else None),
             "recommendation_count": len(snapshot.get("recommendations", [])),
+            "roadmap": self.roadmap(),
             "recommendations_note": self.recommendations_note(),
             "gates": self.gates(),
             "peers": self.peers(),

@@ -490,9 +490,10 @@ def _is_answered(answer: StoredAnswer | Answer) -> bool:
 def recommendation_catalogue(
     tree: VersionTree, organisation: Organisation
 ) -> tuple[dict[str, Any], list[Any], set[str]]:
-    """What the recommender needs from the catalogue, in 5 queries of plain rows.
+    """What the recommender needs from the catalogue, in 6 queries of plain rows.
 
-    The practices tagged in the version (with their hindrances), the tools supporting them
+    The practices tagged in the version (with their hindrances, prerequisites, effort and what
+    doing them well looks like), the tools supporting them
     (with the practices they support) and the slugs of the tools the organisation uses.
     """
     from assessments import recommendations
@@ -508,11 +509,25 @@ def recommendation_catalogue(
         .values_list("practice__slug", "hindrance__slug")
     ):
         hindrances[practice].append(hindrance)
+    prerequisites: dict[str, list[str]] = defaultdict(list)
+    for practice, required in (
+        Practice.prerequisites.through.objects.filter(from_practice__slug__in=slugs)
+        .order_by("to_practice__slug")
+        .values_list("from_practice__slug", "to_practice__slug")
+    ):
+        prerequisites[practice].append(required)
     practices = {
         slug: recommendations.PracticeInfo(
-            slug=slug, name=name, hindrances=tuple(hindrances.get(slug, ()))
+            slug=slug,
+            name=name,
+            hindrances=tuple(hindrances.get(slug, ())),
+            done_well=done_well,
+            effort=effort,
+            prerequisites=tuple(prerequisites.get(slug, ())),
         )
-        for slug, name in Practice.objects.filter(slug__in=slugs).values_list("slug", "name")
+        for slug, name, done_well, effort in Practice.objects.filter(slug__in=slugs).values_list(
+            "slug", "name", "done_well", "effort"
+        )
     }
     supporting = Tool.objects.filter(practices__slug__in=slugs)
     supported: dict[int, list[str]] = defaultdict(list)
@@ -540,6 +555,28 @@ def recommendation_catalogue(
         )
     )
     return practices, tools, used
+
+
+def question_infos(tree: VersionTree) -> dict[str, Any]:
+    """How each question of the version reads (text, unit, band labels), for the recommender."""
+    from assessments import recommendations
+
+    return {
+        question.key: recommendations.QuestionInfo(
+            key=question.key,
+            text=question.text,
+            unit=question.unit,
+            band_labels=tuple(band.label for band in tree.bands.get(question.pk, [])),
+        )
+        for question in tree.questions
+    }
+
+
+def hindrance_order() -> list[str]:
+    """Hindrance slugs in catalogue order (the order the survey reported them): one query."""
+    from catalog.models import Hindrance
+
+    return list(Hindrance.objects.order_by("order", "slug").values_list("slug", flat=True))
 
 
 def previous_figures(
@@ -723,3 +760,85 @@ def compare(first: Any, second: Any) -> dict[str, Any]:
             "only_in_second": sorted(questions(b) - questions(a)),
         },
     }
+
+
+_PLACES = Decimal("0.0001")
+
+
+def _percent_of(value: Any, maximum: Any) -> str | None:
+    if value is None or maximum in (None, "", "0", 0):
+        return None
+    share = Decimal(str(value)) / Decimal(str(maximum)) * 100
+    return str(share.quantize(_PLACES))
+
+
+def _recommendation_v1(item: Mapping[str, Any], snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """A recommendation stored by recommender 1.0 in the shape 2.0 gives, every figure a
+    percentage: its 0-1 expected_overall and the triggers' raw scores are converted."""
+    expected = _percent_of(item.get("expected_overall"), snapshot.get("overall_max"))
+    overall = snapshot.get("overall_percent")
+    gain = None
+    if expected is not None and overall is not None:
+        gain = str(Decimal(expected) - Decimal(str(overall)))
+    return {
+        "rank": item.get("rank"),
+        "kind": "practice",
+        "key": item.get("practice"),
+        "practice": item.get("practice"),
+        "name": item.get("practice_name") or item.get("practice"),
+        "done_well": None,
+        "effort": None,
+        "effort_points": None,
+        "depends_on": [],
+        "prerequisites": [],
+        "current_percent": item.get("current_percent"),
+        "expected_percent": expected,
+        "expected_gain": gain,
+        "gain_per_point": None,
+        "expected_level": item.get("expected_level"),
+        "labels": [],
+        "hindrances": list(item.get("hindrances", [])),
+        "triggers": [
+            {
+                "question": trigger.get("question"),
+                "text": None,
+                "answer": trigger.get("answer"),
+                "percent": _percent_of(trigger.get("score"), trigger.get("max_score")),
+                "next_answer": None,
+                "next_percent": None,
+            }
+            for trigger in item.get("triggers", [])
+        ],
+        "tools": list(item.get("tools", [])),
+        "already_using": list(item.get("already_using", [])),
+    }
+
+
+def stored_recommendations(snapshot: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A result's recommendations in the current shape, whichever recommender stored them."""
+    items = snapshot.get("recommendations", [])
+    if snapshot.get("recommender_version") in (None, "1.0"):
+        return [_recommendation_v1(item, snapshot) for item in items]
+    return list(items)
+
+
+ROADMAP_MISSING = (
+    "This result was stored before roadmaps existed (recommender 1.0): its recommendations "
+    "are kept as they were computed, without stages. Submit a re-assessment for a roadmap."
+)
+
+
+def stored_roadmap(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """A result's roadmap as stored at submit, or an empty one with the reason."""
+    stored = snapshot.get("roadmap")
+    if stored is None:
+        return {
+            "available": False,
+            "note": ROADMAP_MISSING,
+            "overall_percent": snapshot.get("overall_percent"),
+            "level": snapshot.get("level"),
+            "stages": [],
+            "steps": [],
+            "hindrances": [],
+        }
+    return {"available": True, "note": "", **stored}

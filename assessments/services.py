@@ -808,6 +808,23 @@ def assessment_update(
     return assessment
 
 
+# The recommendations endpoint shows the first ten steps of the roadmap; the roadmap has all.
+RECOMMENDATIONS_STORED = 10
+
+
+def _goal(targets: Mapping[str, Any]) -> Any:
+    """An assessment's targets as the roadmap's goal (percentages as Decimals)."""
+    from assessments import roadmap
+
+    return roadmap.Goal(
+        level=targets.get("level"),
+        sections={key: Decimal(str(value)) for key, value in targets.get("sections", {}).items()},
+        disciplines={
+            slug: Decimal(str(value)) for slug, value in targets.get("disciplines", {}).items()
+        },
+    )
+
+
 def assessment_submit(
     *, assessment: Assessment, user: AbstractBaseUser, expected_etag: str | None = None
 ) -> Assessment:
@@ -822,7 +839,7 @@ def assessment_submit_with_answers(
     *, assessment: Assessment, user: AbstractBaseUser, expected_etag: str | None = None
 ) -> SavedAnswers:
     """assessment_submit, also returning the answers it froze (so a response needs no re-read)."""
-    from assessments import recommendations, targets
+    from assessments import recommendations, roadmap, targets
     from assessments.models import Result, ResultScore
 
     assessment = _lock_draft(assessment, expected_etag)
@@ -848,9 +865,20 @@ def assessment_submit_with_answers(
         practices=practices,
         tools=tools,
         used_tools=used,
+        questions=selectors.question_infos(tree),
+        limit=None,
     )
     snapshot["recommender_version"] = recommendations.RECOMMENDER_VERSION
-    snapshot["recommendations"] = [item.to_dict() for item in advice]
+    snapshot["recommendations"] = [item.to_dict() for item in advice[:RECOMMENDATIONS_STORED]]
+    snapshot["roadmap"] = roadmap.build(
+        model=model,
+        answers=engine_answers,
+        result=result,
+        recommendations=advice,
+        goal=_goal(assessment.targets),
+        hindrance_names=tree.tag_names()["hindrances"],
+        hindrance_order=selectors.hindrance_order(),
+    ).to_dict()
 
     previous_id, previous_figures = selectors.previous_figures(assessment)
     figures = result_figures(snapshot)

@@ -192,10 +192,12 @@ WHY = {
     "the audit trail. On SQLite the history insert is split in two batches above 71 rows "
     "(Django's 999-parameter limit), hence one query more at 100 answers than at 10.",
     "submit": "No single cause left: the recommender's what-if scores for ~60 practices "
-    "(~20%), reading the catalogue for the recommendations (5 queries, ~12%), the result row "
-    "and its history row (the ~100 kB snapshot is encoded twice), ~100 ResultScore rows, the "
-    "assessment and its history row, scoring, the previous figures and the response with 200 "
-    "answers: 20 queries with authentication, most of them in one transaction. Reaching 10x "
+    "(~20%) and the roadmap's cumulative what-ifs, reading the catalogue for the "
+    "recommendations (7 queries with prerequisites and the hindrances' order, ~12%), the "
+    "result row and its history row (the ~100 kB snapshot is encoded twice), ~100 "
+    "ResultScore rows, the assessment and its history row, scoring, the previous figures and "
+    "the response with 200 answers: 22 queries with authentication, most of them in one "
+    "transaction. Reaching 10x "
     "would mean taking the recommendations out of the request (a job queue), so a result "
     "would be incomplete for a moment after submit; we kept it complete and immutable from "
     "the start.",

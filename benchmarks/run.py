@@ -547,6 +547,20 @@ def run_in_process(bench: Bench, world: World, args: argparse.Namespace) -> dict
         ),
         target=None,
     )
+    bench.measure(
+        "roadmap",
+        "GET roadmap, 200-question assessment",
+        lambda _: ok(client.get(f"/api/v1/assessments/{result_pk}/roadmap/", headers=token)),
+        target=None,
+    )
+    bench.measure(
+        "roadmap_csv",
+        "GET roadmap as CSV, 200-question assessment",
+        lambda _: ok(
+            client.get(f"/api/v1/assessments/{result_pk}/roadmap/?format=csv", headers=token)
+        ),
+        target=None,
+    )
     extra["query_scaling"] = query_scaling(bench, world, token, key)
     return extra
 

@@ -9,6 +9,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON
 
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
+from catalog.prerequisites import describe_cycle
 from catalog.resources import PracticeResource, ToolResource
 from catalog.usage import uses_of
 from opsassess.core.admin import AuditedAdmin
@@ -36,7 +37,7 @@ class LifecyclePhaseInline(admin.TabularInline):
 
 class PracticeInline(admin.StackedInline):
     model = Practice
-    fields = [("order", "name", "slug"), "description", "done_well", "hindrances"]
+    fields = [("order", "name", "slug", "effort"), "description", "done_well", "hindrances"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["hindrances"]
     extra = 0
@@ -88,17 +89,53 @@ class ToolInline(admin.TabularInline):
         return super().get_queryset(request).select_related("tool", "practice")
 
 
+class PracticeAdminForm(forms.ModelForm):
+    class Meta:
+        model = Practice
+        fields = [
+            "name",
+            "slug",
+            "phase",
+            "order",
+            "description",
+            "done_well",
+            "effort",
+            "prerequisites",
+            "hindrances",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        slug = cleaned.get("slug")
+        prerequisites = cleaned.get("prerequisites")
+        if slug and prerequisites is not None:
+            # An existing practice keeps its stored links under its old slug until saved.
+            stored = self.instance.slug if self.instance.pk else slug
+            cycle = Practice.prerequisite_cycle(stored, prerequisites)
+            if cycle:
+                self.add_error("prerequisites", describe_cycle(cycle))
+        return cleaned
+
+
 @admin.register(Practice)
 class PracticeAdmin(ProtectUsedRowsMixin, AuditedAdmin, ImportExportModelAdmin):
     formats = [CSV, JSON]
+    form = PracticeAdminForm
     resource_classes = [PracticeResource]
-    list_display = ["name", "phase", "order", "slug"]
-    list_filter = ["phase__discipline", "phase", "hindrances"]
+    list_display = ["name", "phase", "order", "effort", "prerequisite_list", "slug"]
+    list_filter = ["phase__discipline", "phase", "effort", "hindrances"]
     list_select_related = ["phase__discipline"]
     search_fields = ["name", "slug", "description", "done_well"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["phase", "hindrances"]
+    autocomplete_fields = ["phase", "prerequisites", "hindrances"]
     inlines = [ToolInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Practice]:
+        return super().get_queryset(request).prefetch_related("prerequisites")
+
+    @admin.display(description="requires")
+    def prerequisite_list(self, practice: Practice) -> str:
+        return ", ".join(sorted(p.name for p in practice.prerequisites.all()))
 
 
 class ToolAdminForm(forms.ModelForm):

@@ -15,6 +15,8 @@ from django.db.models import ProtectedError, Q
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from catalog.prerequisites import cycle_through
+
 
 class MaturityLevel(models.IntegerChoices):
     """A generic five-step maturity scale shared by the catalogue."""
@@ -102,6 +104,12 @@ class Hindrance(CatalogueModel):
 
 
 class Practice(CatalogueModel):
+    class Effort(models.IntegerChoices):
+        # The number is the effort in points: how roadmaps weigh a gain against its cost.
+        SMALL = 1, "Small (1 point): weeks, within one team"
+        MEDIUM = 2, "Medium (2 points): a quarter, a few teams"
+        LARGE = 4, "Large (4 points): several quarters, changes across the organisation"
+
     phase = models.ForeignKey(LifecyclePhase, on_delete=models.PROTECT, related_name="practices")
     order = models.PositiveSmallIntegerField(
         default=1, help_text="Position of the practice within its phase."
@@ -115,14 +123,50 @@ class Practice(CatalogueModel):
         related_name="practices",
         help_text="The hindrances that adopting this practice helps to overcome.",
     )
-    history = HistoricalRecords(m2m_fields=[hindrances])
+    effort = models.PositiveSmallIntegerField(
+        choices=Effort.choices,
+        default=Effort.MEDIUM,
+        help_text="How much work adopting the practice takes, in points (1, 2 or 4).",
+    )
+    prerequisites = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="required_by",
+        help_text="Practices that must be in place first: a roadmap never puts this practice "
+        "before them. No cycles.",
+    )
+    history = HistoricalRecords(m2m_fields=[hindrances, prerequisites])
 
     class Meta:
         ordering = ["phase__discipline__order", "phase__order", "order", "slug"]
+        constraints = [
+            models.CheckConstraint(condition=Q(effort__in=[1, 2, 4]), name="practice_effort_valid"),
+        ]
 
     @property
     def discipline(self) -> Discipline:
         return self.phase.discipline
+
+    @property
+    def effort_name(self) -> str:
+        """small, medium or large."""
+        return Practice.Effort(self.effort).name.lower()
+
+    @staticmethod
+    def prerequisite_cycle(slug: str, prerequisites: Iterable[Practice]) -> list[str]:
+        """The cycle these prerequisites would close for practice `slug` ([] when none).
+
+        The one rule on prerequisites; admin forms and imports both call it. Reads every stored
+        prerequisite link in one query.
+        """
+        graph: dict[str, list[str]] = {}
+        rows = Practice.prerequisites.through.objects.values_list(
+            "from_practice__slug", "to_practice__slug"
+        )
+        for practice, required in rows:
+            graph.setdefault(practice, []).append(required)
+        return cycle_through(slug, [p.slug for p in prerequisites], graph)
 
 
 class Tool(CatalogueModel):
@@ -207,6 +251,11 @@ def _practice_hindrance_label(link: Any) -> str:
     return f"{link.practice} helps with {link.hindrance}"
 
 
+def _practice_prerequisite_label(link: Any) -> str:
+    return f"{link.from_practice} requires {link.to_practice}"
+
+
 Tool.practices.through.__str__ = _tool_practice_label  # type: ignore[assignment]
 Tool.disciplines.through.__str__ = _tool_discipline_label  # type: ignore[assignment]
 Practice.hindrances.through.__str__ = _practice_hindrance_label  # type: ignore[assignment]
+Practice.prerequisites.through.__str__ = _practice_prerequisite_label  # type: ignore[assignment]

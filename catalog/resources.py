@@ -13,6 +13,7 @@ from django.db.models import Model
 from import_export import fields, resources, widgets
 
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
+from catalog.prerequisites import describe_cycle
 
 
 class StrictManyToManyWidget(widgets.ManyToManyWidget):
@@ -81,13 +82,13 @@ class AllOrNothingResource(resources.ModelResource):
                 errors.setdefault(field.attribute, []).append(str(exc))
         if not errors:
             try:
-                self.validate_links(links)
+                self.validate_links(links, instance)
             except ValidationError as exc:
                 errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 
-    def validate_links(self, links: dict[str, Any]) -> None:
+    def validate_links(self, links: dict[str, Any], instance: Any) -> None:
         """Rules across a row's related rows, given the rows each column names."""
 
 
@@ -98,14 +99,35 @@ class PracticeResource(AllOrNothingResource):
         widget=StrictForeignKeyWidget(LifecyclePhase, field="slug"),
     )
     hindrances = _slug_list(Hindrance, "hindrances")
+    prerequisites = _slug_list(Practice, "prerequisites")
 
     class Meta:
         model = Practice
         import_id_fields = ["slug"]
-        fields = ["slug", "name", "phase", "order", "description", "done_well", "hindrances"]
+        fields = [
+            "slug",
+            "name",
+            "phase",
+            "order",
+            "description",
+            "done_well",
+            "effort",
+            "prerequisites",
+            "hindrances",
+        ]
         export_order = fields
         clean_model_instances = True
         skip_unchanged = True
+
+    def validate_links(self, links: dict[str, Any], instance: Any) -> None:
+        # Rows earlier in the file are already saved (in the import's transaction), so a
+        # cycle spread over several rows is found at the row that closes it.
+        prerequisites = links.get("prerequisites")
+        if prerequisites is None:
+            return
+        cycle = Practice.prerequisite_cycle(instance.slug, prerequisites)
+        if cycle:
+            raise ValidationError({"prerequisites": describe_cycle(cycle)})
 
 
 class ToolResource(AllOrNothingResource):
@@ -132,7 +154,7 @@ class ToolResource(AllOrNothingResource):
         clean_model_instances = True
         skip_unchanged = True
 
-    def validate_links(self, links: dict[str, Any]) -> None:
+    def validate_links(self, links: dict[str, Any], instance: Any) -> None:
         disciplines = links.get("disciplines")
         practices = links.get("practices")
         if disciplines is not None and not disciplines:

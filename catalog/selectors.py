@@ -23,6 +23,7 @@ def practice_list() -> QuerySet[Practice]:
     return Practice.objects.select_related("phase__discipline").prefetch_related(
         Prefetch("hindrances", queryset=Hindrance.objects.only("id", "slug")),
         Prefetch("tools", queryset=Tool.objects.only("id", "slug").order_by("slug")),
+        Prefetch("prerequisites", queryset=Practice.objects.only("id", "slug").order_by("slug")),
     )
 
 

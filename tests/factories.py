@@ -49,6 +49,13 @@ class PracticeFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.hindrances.set(extracted)
 
+    @factory.post_generation
+    def prerequisites(
+        self, create: bool, extracted: list[Practice] | None, **kwargs: object
+    ) -> None:
+        if create and extracted:
+            self.prerequisites.set(extracted)
+
 
 class ToolFactory(factory.django.DjangoModelFactory):
     class Meta:

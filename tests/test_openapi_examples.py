@@ -251,6 +251,9 @@ def test_response_examples_have_the_fields_of_the_real_responses(seeded: dict[st
         ("GET", "/api/v1/assessments/{id}/recommendations/", "200", "Recommendations"): api.get(
             f"/api/v1/assessments/{demo.pk}/recommendations/"
         ),
+        ("GET", "/api/v1/assessments/{id}/roadmap/", "200", "ARoadmap"): api.get(
+            f"/api/v1/assessments/{demo.pk}/roadmap/"
+        ),
         ("POST", "/api/v1/assessments/{id}/submit/", "409", "NotCompleteYet"): api.post(
             f"/api/v1/assessments/{did}/submit/"
         ),

@@ -97,6 +97,8 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
     ("post", "/api/v1/assessments/{complete}/submit/", None, {**WRITE, **PRIVATE}),
     ("get", "/api/v1/assessments/{submitted}/result/", None, {**READ, **PRIVATE}),
     ("get", "/api/v1/assessments/{submitted}/recommendations/", None, {**READ, **PRIVATE}),
+    ("get", "/api/v1/assessments/{submitted}/roadmap/", None, {**READ, **PRIVATE}),
+    ("get", "/api/v1/assessments/{submitted}/roadmap/?format=csv", None, {**READ, **PRIVATE}),
     ("get", "/api/v1/assessments/{submitted}/report/", None, {**READ, **PRIVATE}),
     ("get", "/api/v1/assessments/{submitted}/radar.svg", None, {**READ, **PRIVATE}),
     ("get", "/api/v1/assessments/{submitted}/compare/{other}/", None, {**READ, **PRIVATE}),

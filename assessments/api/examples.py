@@ -117,8 +117,10 @@ RESULT = OpenApiExample(
         },
         "answers": {"plan-backlog-traceability": {"choices": ["shared-backlog"], "number": None,
                                                   "not_applicable": False}},
-        "recommender_version": "1.0",
+        "recommender_version": "2.0",
         "recommendations": [],
+        "roadmap": {"overall_percent": "34.0575", "level": "repeatable", "stages": [],
+                    "steps": [], "hindrances": []},
         "previous_assessment": None,
         "targets": [],
         "peers": {"minimum_organisations": 5,
@@ -127,36 +129,139 @@ RESULT = OpenApiExample(
     },
     response_only=True,
 )  # fmt: skip
+_TRIGGER = {
+    "question": "plan-backlog-traceability",
+    "text": "How is work captured, prioritised and traced through to production?",
+    "answer": "Requests arrive by email, chat or in person and are not recorded in one place",
+    "percent": "0.0000",
+    "next_answer": "A ticket list exists, but priorities are set ad hoc and much work bypasses it",
+    "next_percent": "25.0000",
+}
+_DONE_WELL = (
+    "Every change in production can be traced to a backlog item, and the backlog is refined "
+    "and re-prioritised at least once per sprint."
+)
+_TOOLS = [
+    {"slug": "github", "name": "GitHub", "ring": "adopt", "min_maturity": 1},
+    {"slug": "jira", "name": "Jira", "ring": "adopt", "min_maturity": 1},
+]
 RECOMMENDATIONS = OpenApiExample(
     "Recommendations",
     value={
         "assessment": 42,
-        "recommender_version": "1.0",
+        "recommender_version": "2.0",
         "level": "repeatable",
         "level_name": "Repeatable",
         "recommendations": [
             {
                 "rank": 1,
-                "practice": "devops-automated-testing",
-                "practice_name": "Automated unit and integration tests",
-                "current_percent": "12.5000",
-                "expected_overall": "0.4135",
-                "expected_gain": "0.0729",
+                "kind": "practice",
+                "key": "devops-agile-backlog",
+                "practice": "devops-agile-backlog",
+                "name": "Agile backlog management",
+                "done_well": _DONE_WELL,
+                "effort": "small",
+                "effort_points": 1,
+                "depends_on": [],
+                "prerequisites": [],
+                "current_percent": "0.0000",
+                "expected_percent": "40.7242",
+                "expected_gain": "6.6667",
+                "gain_per_point": "6.6667",
                 "expected_level": "defined",
-                "hindrances": ["skills-gap", "tooling", "infrastructure"],
-                "triggers": [
-                    {"question": "ci-build-automation",
-                     "answer": "Builds are run by hand on a developer machine",
-                     "score": "0.0000", "max_score": "1.0000"}
-                ],
-                "tools": [{"slug": "github-actions", "name": "GitHub Actions", "ring": "adopt",
-                           "min_maturity": 2}],
-                "already_using": ["jenkins"],
+                "labels": ["devops", "devops-plan"],
+                "hindrances": ["use-cases", "culture"],
+                "triggers": [_TRIGGER],
+                "tools": _TOOLS,
+                "already_using": ["azure-devops"],
             }
         ],
     },
     response_only=True,
-)  # fmt: skip
+)
+ROADMAP = OpenApiExample(
+    "A roadmap",
+    value={
+        "assessment": 42,
+        "recommender_version": "2.0",
+        "level_name": "Repeatable",
+        "available": True,
+        "note": "",
+        "overall_percent": "34.0575",
+        "level": "repeatable",
+        "stages": [
+            {
+                "key": "next-level",
+                "goal": "defined",
+                "reached": True,
+                "steps": ["devops-agile-backlog"],
+                "overall_after": "40.7242",
+                "level_after": "defined",
+            },
+            {
+                "key": "later",
+                "goal": None,
+                "reached": True,
+                "steps": ["devops-version-control", "devops-continuous-integration"],
+                "overall_after": "51.9742",
+                "level_after": "defined",
+            },
+        ],
+        "steps": [
+            {
+                "id": "devops-agile-backlog",
+                "title": "Agile backlog management",
+                "description": _DONE_WELL
+                + "\nNext steps:\n- How is work captured, prioritised and traced through to "
+                "production?: from \u201cRequests arrive by email, chat or in person and are not "
+                "recorded in one place\u201d to \u201cA ticket list exists, but priorities are set "
+                "ad hoc and much work bypasses it\u201d",
+                "stage": "next-level",
+                "priority": 1,
+                "effort": "small",
+                "effort_points": 1,
+                "labels": [
+                    "stage:next-level",
+                    "effort:small",
+                    "devops",
+                    "devops-plan",
+                    "use-cases",
+                    "culture",
+                ],
+                "depends_on": [],
+                "gain": "6.6667",
+                "overall_after": "40.7242",
+                "level_after": "defined",
+                "gain_in_sequence": "6.6667",
+                "kind": "practice",
+                "key": "devops-agile-backlog",
+                "practice": "devops-agile-backlog",
+                "name": "Agile backlog management",
+                "done_well": _DONE_WELL,
+                "prerequisites": [],
+                "current_percent": "0.0000",
+                "expected_percent": "40.7242",
+                "gain_per_point": "6.6667",
+                "expected_level": "defined",
+                "hindrances": ["use-cases", "culture"],
+                "triggers": [_TRIGGER],
+                "tools": _TOOLS,
+                "already_using": [],
+            }
+        ],
+        "hindrances": [
+            {
+                "hindrance": "tooling",
+                "name": "No standard tooling for models and data",
+                "percent": "28.9474",
+                "gap": "71.0526",
+                "at_stake": "35.2282",
+                "steps": ["devops-version-control", "devops-continuous-integration"],
+            }
+        ],
+    },
+    response_only=True,
+)
 KEY_CREATED = OpenApiExample(
     "A new key",
     value={

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from assessments.api import views
 from assessments.api.feed import ScoresView
 from assessments.api.report import RadarView, ReportView
+from assessments.api.roadmap import RoadmapView
 
 router = SimpleRouter()
 router.register("questionnaires", views.QuestionnaireViewSet, basename="questionnaire")
@@ -18,4 +19,5 @@ urlpatterns = [
     path("keys/", views.StaffKeysView.as_view(), name="staff-keys"),
     path("assessments/<int:pk>/report/", ReportView.as_view(), name="assessment-report"),
     path("assessments/<int:pk>/radar.svg", RadarView.as_view(), name="assessment-radar"),
+    path("assessments/<int:pk>/roadmap/", RoadmapView.as_view(), name="assessment-roadmap"),
 ]

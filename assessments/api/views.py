@@ -501,9 +501,14 @@ class AssessmentViewSet(
         tags=["assessments"],
         summary="What to improve first and which tools help, with the reasons",
         description="Stored with the result at submit: later catalogue edits do not change "
-        "them. Each recommendation names the questions and answers behind it, the practice "
-        "and hindrances it addresses, the expected overall score if the practice reached full "
-        "marks, and catalogue tools (never hold-ring ones, never tools already in use).",
+        "them. The first ten steps of the roadmap (`roadmap/`), in its order: prerequisites "
+        "first, then by gain for effort. Each recommendation is a practice, or a question "
+        "that no practice covers (`kind`), and names the questions and answers behind it "
+        "with the next answer up, what doing it well looks like, its effort, the hindrances "
+        "it addresses, the expected overall percentage if its questions reached full marks "
+        "and the gain in percentage points, and catalogue tools (never hold-ring ones, never "
+        "tools already in use). Every figure is a percentage (0-100) or percentage points; "
+        "results stored by recommender 1.0 are converted to this shape.",
         responses={200: OpenApiTypes.OBJECT},
         examples=[examples.RECOMMENDATIONS],
     )
@@ -516,7 +521,7 @@ class AssessmentViewSet(
                 "recommender_version": result.snapshot.get("recommender_version"),
                 "level": result.level_key or None,
                 "level_name": result.level_name or None,
-                "recommendations": result.snapshot.get("recommendations", []),
+                "recommendations": selectors.stored_recommendations(result.snapshot),
             }
         )
 

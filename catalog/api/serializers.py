@@ -47,6 +47,11 @@ class PracticeSerializer(serializers.ModelSerializer):
     phase = _slugs()
     hindrances = _slugs(many=True)
     tools = _slugs(many=True)
+    prerequisites = _slugs(many=True)
+    effort = serializers.ChoiceField(
+        choices=["small", "medium", "large"], source="effort_name", read_only=True
+    )
+    effort_points = serializers.IntegerField(source="effort", read_only=True)
 
     class Meta:
         model = Practice
@@ -59,6 +64,9 @@ class PracticeSerializer(serializers.ModelSerializer):
             "discipline",
             "phase",
             "order",
+            "effort",
+            "effort_points",
+            "prerequisites",
             "hindrances",
             "tools",
         ]

@@ -104,15 +104,15 @@ def test_recommendations_rank_practices_by_the_gain_a_rerun_of_the_engine_shows(
     assessment = submit(organisation, owner, insight, **FIRST)
     body = client_for(owner).get(f"/api/v1/assessments/{assessment.pk}/recommendations/").json()
     # build = (1 + 0) / 2 = 0.5, run = 0 -> overall = (3 * 0.5 + 1 * 0) / 4 = 0.375 (initial)
-    # p-ci at full marks: build = 1 -> (3 + 0) / 4 = 0.75, gain 0.375, reaches "defined"
-    # p-mon at full marks: run = 1 -> (1.5 + 1) / 4 = 0.625, gain 0.25, reaches "defined"
-    # p-vcs is at full marks already: not recommended
+    # p-ci at full marks: build = 1 -> (3 + 0) / 4 = 0.75: 75%, 37.5 points, reaches "defined"
+    # p-mon at full marks: run = 1 -> (1.5 + 1) / 4 = 0.625: 62.5%, 25 points, "defined"
+    # p-vcs is at full marks already: not recommended. Both efforts are medium (2 points).
     assert (body["level"], body["level_name"]) == ("initial", "Initial")
-    ranked = [(r["practice"], r["expected_overall"], r["expected_gain"], r["expected_level"])
-              for r in body["recommendations"]]  # fmt: skip
+    ranked = [(r["practice"], r["expected_percent"], r["expected_gain"], r["gain_per_point"],
+               r["expected_level"]) for r in body["recommendations"]]  # fmt: skip
     assert ranked == [
-        ("p-ci", "0.7500", "0.3750", "defined"),
-        ("p-mon", "0.6250", "0.2500", "defined"),
+        ("p-ci", "75.0000", "37.5000", "18.7500", "defined"),
+        ("p-mon", "62.5000", "25.0000", "12.5000", "defined"),
     ]
     first = body["recommendations"][0]
     # next level "defined" is level 2: argo (pays off at 3) is too early, bamboo is on hold,
@@ -122,7 +122,14 @@ def test_recommendations_rank_practices_by_the_gain_a_rerun_of_the_engine_shows(
     # the practice's hindrances in the survey's order (tooling was created first here)
     assert first["hindrances"] == ["tooling", "culture"]
     assert first["triggers"] == [
-        {"question": "q-ci", "answer": "No", "score": "0.0000", "max_score": "1.0000"}
+        {
+            "question": "q-ci",
+            "text": "Do you do p-ci?",
+            "answer": "No",
+            "percent": "0.0000",
+            "next_answer": "Yes",
+            "next_percent": "100.0000",
+        }
     ]
 
 

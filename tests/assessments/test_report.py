@@ -499,30 +499,38 @@ def test_a_result_without_failed_gates_shows_no_gate_note(result: Assessment, ow
     assert "Held back" not in client_for(owner).get(report_url(result.pk)).content.decode()
 
 
-def test_empty_recommendations_say_the_questions_carry_no_practice(
+def test_questions_without_practices_are_recommended_one_by_one_in_the_report(
     result: Assessment, owner: User
 ) -> None:
-    # the questions of `document()` are tagged with disciplines, phases and hindrances only
-    assert result.result.snapshot["recommendations"] == []
+    # the questions of `document()` are tagged with disciplines, phases and hindrances only:
+    # each one below full marks is a question-level recommendation
+    stored = result.result.snapshot["recommendations"]
+    assert {item["kind"] for item in stored} == {"question"}
+    assert len(stored) == 3
     report = client_for(owner).get(report_url(result.pk)).content.decode()
-    assert (
-        "No recommendations: the questions of this questionnaire are not linked to any "
-        "practice, so there is nothing to rank (3 question(s) are below full marks)." in report
-    )
-    assert "at full marks" not in report.split("What to improve first")[1].split("<h2")[0]
+    section = report.split("What to improve first")[1].split("<h2")[0]
+    assert "Question ci?" in section and "No recommendations" not in section
 
 
 def test_empty_recommendations_at_full_marks_say_so(
     catalogue: None, acme: Organisation, owner: User
 ) -> None:
+    assessment = submit_choices(import_version(slug="all-yes"), acme, owner)
+    assert assessment.result.snapshot["recommendations"] == []
+    report = client_for(owner).get(report_url(assessment.pk)).content.decode()
+    assert "No recommendations: every question is at full marks or not applicable." in report
+    assert "Nothing left to do" in report.split("<h2>Roadmap</h2>")[1]
+
+
+def test_a_question_without_practice_is_recommended_beside_tagged_ones(
+    catalogue: None, acme: Organisation, owner: User
+) -> None:
     PracticeFactory(slug="devops-ci", phase=LifecyclePhase.objects.get(slug="devops-build"))
     assessment = submit_choices(gated_version(practices=True), acme, owner, alerts="partly")
+    (item,) = assessment.result.snapshot["recommendations"]
+    assert (item["kind"], item["key"], item["name"]) == ("question", "alerts", "Question alerts?")
     report = client_for(owner).get(report_url(assessment.pk)).content.decode()
-    assert (
-        "No recommendations: every question linked to a practice is at full marks or not "
-        "applicable. 1 question(s) below full marks are not linked to a practice, so they "
-        "cannot be recommended." in report
-    )
+    assert "Question alerts?" in report.split("What to improve first")[1].split("<h2")[0]
 
 
 def test_the_report_shows_comments_and_evidence_next_to_the_answers(

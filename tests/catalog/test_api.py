@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from catalog.models import Tool
+from catalog.models import Practice, Tool
 from tests.factories import (
     DisciplineFactory,
     HindranceFactory,
@@ -33,7 +33,12 @@ def small_catalogue() -> dict[str, Any]:
     quality = HindranceFactory(slug="data-quality", name="Data quality", order=2)
     vcs = PracticeFactory(slug="version-control", name="Version control", phase=build)
     backlog = PracticeFactory(
-        slug="backlog", name="Shared backlog", phase=plan, hindrances=[skills]
+        slug="backlog",
+        name="Shared backlog",
+        phase=plan,
+        hindrances=[skills],
+        effort=Practice.Effort.LARGE,
+        prerequisites=[vcs],
     )
     cleansing = PracticeFactory(
         slug="data-cleansing", name="Data cleansing", phase=data, hindrances=[quality]
@@ -109,6 +114,8 @@ def test_practice_detail_names_its_discipline_phase_hindrances_and_tools(
     assert body["hindrances"] == ["skills-gap"]
     assert body["tools"] == ["jira"]
     assert body["done_well"] == "Everybody does it, every time."
+    assert (body["effort"], body["effort_points"]) == ("large", 4)
+    assert body["prerequisites"] == ["version-control"]
 
 
 def test_discipline_detail_lists_its_phases_in_lifecycle_order(
@@ -256,7 +263,8 @@ def grow_catalogue(rows: int) -> None:
         ("disciplines", 3),  # count, page of disciplines, prefetch phases
         ("phases", 2),  # count, page of phases joined with their discipline
         ("hindrances", 2),  # count, page of hindrances
-        ("practices", 4),  # count, page joined with phase+discipline, hindrances, tools
+        # count, page joined with phase+discipline, hindrances, tools, prerequisites
+        ("practices", 5),
         ("tools", 4),  # count, page of tools, prefetch disciplines, prefetch practices
     ],
 )
@@ -279,7 +287,8 @@ def test_list_query_budget_does_not_grow_with_rows(
         ("disciplines/devops/", 2),  # discipline, prefetch phases
         ("phases/devops-plan/", 1),  # phase joined with discipline
         ("hindrances/skills-gap/", 1),  # hindrance
-        ("practices/backlog/", 3),  # practice joined with phase+discipline, hindrances, tools
+        # practice joined with phase+discipline, hindrances, tools, prerequisites
+        ("practices/backlog/", 4),
         ("tools/git/", 3),  # tool, prefetch disciplines, prefetch practices
     ],
 )

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
+from catalog.prerequisites import cycle_through
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +85,14 @@ def test_there_are_at_least_40_tools_including_all_named_in_the_domain(
     assert names >= DOMAIN_TOOLS
 
 
+# Practices about how people are organised: no tool does them, and none is suggested.
+NO_TOOL_DOES_IT = [
+    "devops-cross-functional-teams",
+    "mlops-cross-functional-ml-team",
+    "mlops-use-case-definition",
+]
+
+
 def test_every_practice_is_supported_by_a_tool_of_its_discipline(seeded_catalogue: None) -> None:
     unsupported = [
         practice.slug
@@ -95,7 +104,60 @@ def test_every_practice_is_supported_by_a_tool_of_its_discipline(seeded_catalogu
             for tool in practice.tools.all()
         )
     ]
-    assert unsupported == []
+    assert sorted(unsupported) == NO_TOOL_DOES_IT
+
+
+# Links the review of issue 17 removed: the tool does not do the practice (a library is not a
+# ticket router, a code platform or a portal does not make a team cross-functional, a scanner
+# does not run tests or review code, a data platform does not staff a team).
+NOT_DOING_THE_PRACTICE = [
+    ("amazon-sagemaker", "mlops-cross-functional-ml-team"),
+    ("azure-devops", "mlops-use-case-definition"),
+    ("azure-machine-learning", "mlops-cross-functional-ml-team"),
+    ("backstage", "devops-cross-functional-teams"),
+    ("backstage", "devops-shared-goals-kpis"),
+    ("databricks", "mlops-cross-functional-ml-team"),
+    ("dbt", "mlops-data-sourcing"),
+    ("docker", "devops-continuous-integration"),
+    ("elastic-stack", "aiops-knowledge-base-answers"),
+    ("git", "mlops-reproducible-training-pipelines"),
+    ("gitlab", "devops-cross-functional-teams"),
+    ("great-expectations", "mlops-training-set-creation"),
+    ("jira", "devops-release-retrospectives"),
+    ("jira", "devops-shared-goals-kpis"),
+    ("jira", "mlops-use-case-definition"),
+    ("kubernetes", "mlops-platform-standardisation"),
+    ("label-studio", "mlops-data-validation"),
+    ("scikit-learn", "aiops-anomaly-detection"),
+    ("scikit-learn", "aiops-ticket-classification-routing"),
+    ("sentry", "devops-release-retrospectives"),
+    ("sonarqube", "devops-automated-testing"),
+    ("sonarqube", "devops-code-review"),
+    ("terraform", "mlops-platform-standardisation"),
+    ("weights-and-biases", "mlops-cross-functional-ml-team"),
+]
+
+
+@pytest.mark.parametrize(("tool", "practice"), NOT_DOING_THE_PRACTICE)
+def test_reviewed_tool_links_that_were_wrong_stay_out_of_the_seed(
+    seeded_catalogue: None, tool: str, practice: str
+) -> None:
+    assert Tool.objects.filter(slug=tool).exists()
+    assert Practice.objects.filter(slug=practice).exists()
+    assert not Tool.practices.through.objects.filter(
+        tool__slug=tool, practice__slug=practice
+    ).exists()
+
+
+def test_seed_prerequisites_have_no_cycle_and_every_practice_has_an_effort(
+    seeded_catalogue: None,
+) -> None:
+    practices = list(Practice.objects.prefetch_related("prerequisites"))
+    graph = {p.slug: [r.slug for r in p.prerequisites.all()] for p in practices}
+    assert all(not cycle_through(slug, required, graph) for slug, required in graph.items())
+    assert {p.effort for p in practices} == {1, 2, 4}
+    assert graph["devops-automated-testing"] == ["devops-continuous-integration"]
+    assert graph["devops-continuous-integration"] == ["devops-version-control"]
 
 
 def test_no_tool_supports_a_practice_outside_its_disciplines(seeded_catalogue: None) -> None:

@@ -47,8 +47,8 @@ def test_make_run_seeds_with_seed_catalog_not_loaddata() -> None:
 
 def test_seeding_an_empty_database_creates_every_row_with_its_history(db: None) -> None:
     assert seed() == (
-        "Seed catalogue: created 144 rows (3 disciplines, 14 lifecycle phases, 6 hindrances, "
-        "60 practices, 61 tools).\n"
+        "Seed catalogue: created 145 rows (3 disciplines, 14 lifecycle phases, 6 hindrances, "
+        "60 practices, 62 tools).\n"
     )
     practice = Practice.objects.get(slug=PRACTICE)
     assert practice.name == SEED[("catalog.practice", PRACTICE)]["name"]
@@ -65,8 +65,8 @@ def test_reseeding_keeps_admin_edits_and_their_history(edited: dict[str, Any]) -
     practice, tool = edited["practice"], edited["tool"]
     history_rows = practice.history.count()
     assert seed() == (
-        "Seed catalogue: kept 144 rows (3 disciplines, 14 lifecycle phases, 6 hindrances, "
-        "60 practices, 61 tools).\n"
+        "Seed catalogue: kept 145 rows (3 disciplines, 14 lifecycle phases, 6 hindrances, "
+        "60 practices, 62 tools).\n"
     )
     assert Practice.objects.get(slug=PRACTICE).name == "Versioning everything"
     assert practice not in Tool.objects.get(pk=tool.pk).practices.all()
@@ -77,7 +77,7 @@ def test_reseeding_keeps_admin_edits_and_their_history(edited: dict[str, Any]) -
 
 def test_reseeding_puts_back_a_seed_row_that_is_missing(seeded_catalogue: None) -> None:
     Tool.objects.get(slug="jenkins").delete()
-    assert seed().startswith("Seed catalogue: created 1 row (1 tool); kept 143 rows")
+    assert seed().startswith("Seed catalogue: created 1 row (1 tool); kept 144 rows")
     jenkins = Tool.objects.get(slug="jenkins")
     assert jenkins.name == SEED[("catalog.tool", "jenkins")]["name"]
     assert jenkins.history.earliest().history_change_reason == seeding.SEEDED
@@ -88,7 +88,7 @@ def test_reset_to_seed_restores_seed_values_and_links_and_keeps_other_rows(
 ) -> None:
     practice, tool = edited["practice"], edited["tool"]
     assert seed("reset_catalog_to_seed", "--yes").startswith(
-        "Seed catalogue: reset 2 rows (1 practice, 1 tool); kept 142 rows"
+        "Seed catalogue: reset 2 rows (1 practice, 1 tool); kept 143 rows"
     )
     restored = Practice.objects.get(slug=PRACTICE)
     assert restored.name == SEED[("catalog.practice", PRACTICE)]["name"]
@@ -98,7 +98,7 @@ def test_reset_to_seed_restores_seed_values_and_links_and_keeps_other_rows(
         name="Versioning everything"
     ).exists()  # the edit stays on record
     assert Tool.objects.filter(slug="in-house-ci").exists()
-    assert seed("reset_catalog_to_seed", "--noinput").startswith("Seed catalogue: kept 144 rows")
+    assert seed("reset_catalog_to_seed", "--noinput").startswith("Seed catalogue: kept 145 rows")
 
 
 def test_reset_asks_first_and_changes_nothing_without_a_yes(
