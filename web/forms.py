@@ -131,9 +131,9 @@ class AnswerForm(forms.Form):
         not_applicable = bool(data.get("not_applicable"))
         comment, evidence = data.get("comment", ""), data.get("evidence_url", "")
         stored = self.stored
-        if stored is None and not (choices or number is not None or not_applicable):
-            if not (comment or evidence):
-                return None
+        given = choices or number is not None or not_applicable or comment or evidence
+        if stored is None and not given:
+            return None
         fields = {"choices", "number", "not_applicable"}
         if stored is None or (comment, evidence) != (stored.comment, stored.evidence_url):
             fields |= {"comment", "evidence_url"}

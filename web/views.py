@@ -334,7 +334,9 @@ def autosave(request: HttpRequest, pk: int, page: str, question: str) -> HttpRes
     form = answering.form(question, request.POST)
     if not form.is_valid():
         problems = [e for field in form for e in field.errors]
-        return _status(request, "error", "Not saved: " + " ".join(problems), key=question, status=400)
+        return _status(
+            request, "error", "Not saved: " + " ".join(problems), key=question, status=400
+        )
     item = form.to_input()
     if item is None:
         return _status(request, "idle", "", key=question)
@@ -346,8 +348,12 @@ def autosave(request: HttpRequest, pk: int, page: str, question: str) -> HttpRes
             expected_etag=request.POST.get("etag", ""),
         )
     except ValidationError as error:
-        problems = [p.removeprefix(f"{question}: ") for ps in error.message_dict.values() for p in ps]
-        return _status(request, "error", "Not saved: " + " ".join(problems), key=question, status=400)
+        problems = [
+            p.removeprefix(f"{question}: ") for ps in error.message_dict.values() for p in ps
+        ]
+        return _status(
+            request, "error", "Not saved: " + " ".join(problems), key=question, status=400
+        )
     except services.StaleVersion:
         fresh = Answering(Assessment.objects.get(pk=pk), answering.can_edit)
         newer = fresh.answer_text(fresh.stored.get(question))
@@ -539,4 +545,3 @@ def copy(request: HttpRequest, pk: int) -> HttpResponse:
         + (f"; {dropped} answer(s) no longer fit and were left out." if dropped else "."),
     )
     return redirect("web:assessment", pk=outcome.assessment.pk)
-

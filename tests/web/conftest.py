@@ -11,7 +11,7 @@ from django.test import Client
 from assessments import selectors, services
 from assessments.management.commands.ensure_demo_assessment import sample_answer
 from assessments.models import Assessment, Membership, Organisation, QuestionnaireVersion
-from tests.assessments.conftest import SEED_DIR, import_file
+from tests.assessments.conftest import MODELS_DIR, SEED_DIR, import_file
 
 PASSWORD = "a-long-password-1"
 
@@ -41,6 +41,18 @@ def submitted_sample(organisation: Organisation, version: Any, user: User, title
 
 @pytest.fixture
 def world(devops: QuestionnaireVersion) -> dict[str, Any]:
+    return build_world(devops)
+
+
+@pytest.fixture
+def small_world(db: None) -> dict[str, Any]:
+    """The same people and assessments on the six-question rubric (pages "automation" and
+    "environments"): cheap enough for a test per role and page."""
+    return build_world(import_file(MODELS_DIR / "rubric.yaml"))
+
+
+def build_world(version: QuestionnaireVersion) -> dict[str, Any]:
+    devops = version
     acme = Organisation.objects.create(slug="acme", name="Acme")
     globex = Organisation.objects.create(slug="globex", name="Globex")
     users: dict[str, User] = {}
