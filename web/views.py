@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import report, scoring, selectors, services
@@ -36,6 +37,7 @@ def signed_in(view: View) -> View:
     so the answer stays on the page."""
 
     @wraps(view)
+    @never_cache  # private pages; and Back re-reads the page, so its ETag is current
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)

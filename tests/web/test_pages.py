@@ -351,6 +351,20 @@ def test_viewers_read_the_pages_without_controls_to_save(world: Any) -> None:
     body = signed_in(world, "viewer").get(page_url(world["draft"], "plan")).content.decode()
     assert "You can read this assessment" in body
     assert "hx-post" not in body and "Save this page" not in body
+    assert '<fieldset disabled class="read-only">' in body
+
+
+def test_pages_are_never_kept_by_caches(world: Any) -> None:
+    response = signed_in(world, "owner").get(page_url(world["draft"], "plan"))
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_make_run_says_where_to_sign_in() -> None:
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    recipe = makefile.split("\nrun: seed\n", 1)[1].split("\n\n", 1)[0]
+    assert "/accounts/login/ as 'admin'" in recipe
 
 
 # --- submitting ---------------------------------------------------------------------------
