@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
+# axe-core for the accessibility check of the browser tests, pinned, from the npm registry.
+AXE_VERSION := 4.14.1
+AXE_DIR := $(VENV)/axe-core-$(AXE_VERSION)
 # pytest-xdist workers for `make test` (one per core; PYTEST_WORKERS=0 runs in one process).
 PYTEST_WORKERS ?= auto
 
@@ -17,7 +20,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(AXE_DIR)/axe.min.js:
+	@if command -v npm >/dev/null 2>&1; then \
+		mkdir -p $(AXE_DIR) && cd $(AXE_DIR) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+		&& tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js \
+		&& rm axe-core-$(AXE_VERSION).tgz; \
+	else echo "npm not found: the browser tests skip their accessibility check (CI fails instead)"; fi
+
+setup: $(STAMP) $(AXE_DIR)/axe.min.js
 
 seed: $(STAMP)
 	$(MANAGE) migrate --noinput
@@ -30,9 +40,10 @@ seed: $(STAMP)
 
 run: seed
 	@echo "opsassess on http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/ as 'admin')"
+	@echo "Sign in at http://127.0.0.1:$(PORT)/accounts/login/ as 'admin' (owner of 'demo': answers, submits, reads reports)"
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(AXE_DIR)/axe.min.js
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)

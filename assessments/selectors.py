@@ -464,6 +464,22 @@ def answers_by_key(
     return {key: answer for _, key, answer in found}
 
 
+def answers_of(assessments: list[Assessment]) -> dict[int, dict[str, StoredAnswer]]:
+    """The answers of many assessments by assessment id, then question key: one query
+    (plus each version's tree, kept per process once published)."""
+    trees = {a.pk: version_tree(a.version) for a in assessments}
+    found: dict[int, dict[str, StoredAnswer]] = {a.pk: {} for a in assessments}
+    rows = (
+        Answer.objects.filter(assessment__in=list(trees))
+        .order_by()
+        .values_list("assessment_id", *_STORED_FIELDS)
+    )
+    for assessment_id, pk, question_id, *values in rows:
+        question = trees[assessment_id].question_by_id[question_id]
+        found[assessment_id][question.key] = StoredAnswer(pk, question, *values)
+    return found
+
+
 def engine_answers(answers: dict[str, StoredAnswer]) -> dict[str, scoring.Answer]:
     return {key: answer.to_engine(key) for key, answer in answers.items()}
 
@@ -481,6 +497,11 @@ def progress(tree: VersionTree, answers: Mapping[str, StoredAnswer | Answer]) ->
         "missing_required": missing,
         "complete": not missing,
     }
+
+
+def answered_keys(answers: Mapping[str, StoredAnswer | Answer]) -> set[str]:
+    """The questions that count as answered (as `progress` counts them)."""
+    return {key for key, answer in answers.items() if _is_answered(answer)}
 
 
 def _is_answered(answer: StoredAnswer | Answer) -> bool:

@@ -74,9 +74,11 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "simple_history",
     "axes",
+    "django_htmx",
     "opsassess.core",
     "catalog",
     "assessments",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: the answer pages answer an autosave with a fragment, a form post with a page.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it answers locked-out logins.
@@ -121,6 +125,23 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "opsassess.core.views.locked_out"
 # The lockout and the throttles attribute a request to one address (opsassess.core.client).
 AXES_CLIENT_IP_CALLABLE = "opsassess.core.client.client_ip"
+
+# The web pages (web/) sign people in with a session; the same lockout guards the form.
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+# Password reset mails: printed to the console unless OPSASSESS_EMAIL_URL names a server,
+# e.g. smtp+tls://user:password@mail.example.com:587 (django-environ's e-mail URL).
+_email = env.email_url("OPSASSESS_EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+DEFAULT_FROM_EMAIL = env.str("OPSASSESS_FROM_EMAIL", default="opsassess@localhost")
 
 # The audit trail is read-only: nobody reverts history from the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -303,5 +324,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # Lockouts are warnings; axes' start-up and bookkeeping lines are noise.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint's font subsetting (the report PDF) logs every table it touches.
+        "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+    },
 }

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 
 
@@ -36,7 +37,8 @@ def locked_out(
     cool_off = get_cool_off(request)
     seconds = int(cool_off.total_seconds()) if cool_off else None
     if not _is_api(request):
-        response = HttpResponse(get_lockout_message(), status=429)
+        context = {"message": get_lockout_message(), "seconds": seconds}
+        response = render(request, "registration/locked_out.html", context, status=429)
     else:
         response = _error(
             429,

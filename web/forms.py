@@ -1,0 +1,165 @@
+"""Django forms of the web pages. They shape input; the rules of an answer (which choices
+fit, ranges, "none of these", "not applicable") are checked by the service that saves it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from assessments import scoring, selectors, services
+from assessments.models import Organisation, Question
+
+CHOICE_TYPES = {
+    scoring.QuestionType.SINGLE_CHOICE,
+    scoring.QuestionType.MULTIPLE_CHOICE,
+    scoring.QuestionType.YES_NO,
+}
+# The API's limits for a number (14 digits, 4 after the point), in ASCII digits only.
+NUMBER = RegexValidator(
+    r"^-?[0-9]{1,10}(\.[0-9]{1,4})?$",
+    "Enter a number in digits, such as 12 or 12.5 (at most 4 digits after the point).",
+)
+
+
+def number_text(value: Decimal | None) -> str:
+    """A stored number as people type it: 36, not 36.0000."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def _initial(stored: selectors.StoredAnswer | None, multiple: bool) -> dict[str, Any]:
+    if stored is None:
+        return {}
+    return {
+        "choices": list(stored.choices) if multiple else next(iter(stored.choices), ""),
+        "number": number_text(stored.number),
+        "not_applicable": stored.not_applicable,
+        "comment": stored.comment,
+        "evidence_url": stored.evidence_url,
+    }
+
+
+class AnswerForm(forms.Form):
+    """One question's answer; its fields are named after the question (`q-<key>-...`)."""
+
+    comment = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence_url = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        label="Evidence link",
+        widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        question: Question,
+        engine: scoring.Question,
+        stored: selectors.StoredAnswer | None = None,
+    ) -> None:
+        self.question, self.engine, self.stored = question, engine, stored
+        multiple = engine.type is scoring.QuestionType.MULTIPLE_CHOICE
+        super().__init__(data, prefix=f"q-{question.key}", initial=_initial(stored, multiple))
+        described = f"q-{question.key}-help"
+        fields: dict[str, forms.Field] = {}
+        if engine.type in CHOICE_TYPES:
+            options = [(c.key, c.label) for c in scoring.answer_choices(engine)]
+            if engine.type is scoring.QuestionType.MULTIPLE_CHOICE:
+                fields["choices"] = forms.MultipleChoiceField(
+                    required=False,
+                    choices=options,
+                    widget=forms.CheckboxSelectMultiple,
+                    label="Answer",
+                )
+            else:
+                fields["choices"] = forms.ChoiceField(
+                    required=False, choices=options, widget=forms.RadioSelect, label="Answer"
+                )
+        else:
+            fields["number"] = forms.CharField(
+                required=False,
+                max_length=16,
+                validators=[NUMBER],
+                label="Answer" + (f" ({question.unit})" if question.unit else ""),
+                widget=forms.TextInput(
+                    attrs={"inputmode": "decimal", "aria-describedby": described, "size": 12}
+                ),
+            )
+        if engine.allow_not_applicable:
+            fields["not_applicable"] = forms.BooleanField(
+                required=False, label="Not applicable to us"
+            )
+        self.fields = {**fields, **self.fields}
+
+    @property
+    def hint(self) -> str:
+        """How to answer, in a few words."""
+        kind, question = self.engine.type, self.question
+        if kind is scoring.QuestionType.MULTIPLE_CHOICE:
+            return "Choose all that apply."
+        if kind in CHOICE_TYPES:
+            return "Choose one."
+        low, high = question.min_value, question.max_value
+        if kind is scoring.QuestionType.PERCENTAGE:
+            low = Decimal(0) if low is None else low
+            high = Decimal(100) if high is None else high
+        unit = f" {question.unit}" if question.unit else ""
+        if low is not None and high is not None:
+            return f"A number from {number_text(low)} to {number_text(high)}{unit}."
+        if low is not None:
+            return f"A number of at least {number_text(low)}{unit}."
+        if high is not None:
+            return f"A number of at most {number_text(high)}{unit}."
+        return "A number" + (f" in {question.unit}" if unit else "") + "."
+
+    def to_input(self) -> services.AnswerInput | None:
+        """The answer to save, or None when there is nothing to save for this question.
+
+        The comment and evidence are sent only when they differ from the stored ones, so
+        notes carried over from a previous assessment keep their flag until edited.
+        """
+        data = self.cleaned_data
+        raw = data.get("choices") or ()
+        choices = (raw,) if isinstance(raw, str) else tuple(raw)
+        number = Decimal(data["number"]) if data.get("number") else None
+        not_applicable = bool(data.get("not_applicable"))
+        comment, evidence = data.get("comment", ""), data.get("evidence_url", "")
+        stored = self.stored
+        given = choices or number is not None or not_applicable or comment or evidence
+        if stored is None and not given:
+            return None
+        fields = {"choices", "number", "not_applicable"}
+        if stored is None or (comment, evidence) != (stored.comment, stored.evidence_url):
+            fields |= {"comment", "evidence_url"}
+        return services.AnswerInput(
+            question=self.question.key,
+            choices=choices,
+            number=number,
+            not_applicable=not_applicable,
+            comment=comment,
+            evidence_url=evidence,
+            fields=frozenset(fields),
+        )
+
+
+class StartForm(forms.Form):
+    """Start a draft: which organisation, which questionnaire, a title."""
+
+    organisation = forms.ChoiceField()
+    questionnaire = forms.ChoiceField()
+    title = forms.CharField(max_length=200, required=False)
+
+    def __init__(
+        self, data: Any = None, *, organisations: list[Organisation], questionnaires: list[Any]
+    ) -> None:
+        super().__init__(data)
+        self.organisations = {org.slug: org for org in organisations}
+        self.questionnaires = {q.slug: q for q in questionnaires}
+        self.fields["organisation"].choices = [(org.slug, org.name) for org in organisations]
+        self.fields["questionnaire"].choices = [(q.slug, q.name) for q in questionnaires]
