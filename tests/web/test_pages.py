@@ -435,7 +435,10 @@ def test_the_result_page_shows_score_level_charts_and_recommendations(world: Any
     assert f"{result.overall_percent:.1f}%" in body
     assert body.count("<svg") >= 3  # radar, heatmap, history
     first = result.snapshot["recommendations"][0]
-    assert first["practice_name"] in body or first.get("practice", "") in body
+    assert first["name"] in body
+    assert "<h2>Roadmap</h2>" in body
+    assert result.snapshot["roadmap"]["stages"]
+    assert '<table class="roadmap">' in body
     assert "Download the report (PDF)" in body
     assert "Start a re-assessment" not in body  # viewers do not copy
 
