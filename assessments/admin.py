@@ -13,8 +13,6 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from rest_framework_api_key.admin import APIKeyModelAdmin
-from rest_framework_api_key.models import APIKey
 
 from assessments import recheck, report, selectors, services
 from assessments.models import (
@@ -23,16 +21,13 @@ from assessments.models import (
     Band,
     Choice,
     MaturityLevel,
-    Membership,
-    Organisation,
-    OrganisationAPIKey,
     Question,
     Questionnaire,
     QuestionnaireVersion,
     Result,
     Section,
 )
-from opsassess.core.admin import AuditedAdmin
+from opsassess.core.admin import AuditedAdmin, AuditTrailAdmin
 
 DRAFT = QuestionnaireVersion.Status.DRAFT
 
@@ -596,23 +591,7 @@ class QuestionAdmin(AuditedAdmin):
         return not _frozen(version) and super().has_delete_permission(request, obj)
 
 
-# --- organisations and assessments -------------------------------------------------------------
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    fields = ["user", "role", "created_at"]
-    readonly_fields = ["created_at"]
-    autocomplete_fields = ["user"]
-    extra = 0
-
-
-@admin.register(Organisation)
-class OrganisationAdmin(AuditedAdmin):
-    list_display = ["name", "slug", "created_at"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
+# --- assessments ---------------------------------------------------------------------------
 
 
 class AnswerInline(admin.TabularInline):
@@ -808,71 +787,6 @@ class AssessmentAdmin(AuditedAdmin):
         return result.computed_at if result else None
 
 
-admin.site.unregister(APIKey)  # the library's generic key model is not used here
-
-
-@admin.register(OrganisationAPIKey)
-class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
-    list_display = [
-        "prefix",
-        "name",
-        "organisation",
-        "scope",
-        "created",
-        "last_used_at",
-        "expiry_date",
-        "_has_expired",
-        "revoked",
-    ]
-    list_filter = ["scope", "revoked", "organisation"]
-    list_select_related = ["organisation"]
-    search_fields = ["name", "prefix", "organisation__name"]
-    fields = ["prefix", "name", "organisation", "scope", "expiry_date", "revoked", "last_used_at"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        fields = (*super().get_readonly_fields(request, obj), "last_used_at")
-        if obj is not None:
-            # The scope of an existing key never changes: revoke it and make another.
-            fields = (*fields, "organisation", "scope")
-        return fields
-
-    def save_model(
-        self, request: HttpRequest, obj: Any, form: Any = None, change: bool = False
-    ) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
-
-class AuditTrailAdmin(admin.ModelAdmin):
-    """A read-only view of one model's history: who did what, and when."""
-
-    list_display = [
-        "history_date",
-        "history_type",
-        "history_user",
-        "record",
-        "history_change_reason",
-    ]
-    list_filter = ["history_type", "history_date"]
-    search_fields = ["history_user__username", "history_change_reason"]
-    list_select_related = ["history_user"]
-    date_hierarchy = "history_date"
-
-    @admin.display(description="record")
-    def record(self, historical: Any) -> str:
-        return f"{historical.instance_type._meta.verbose_name} #{historical.id}"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 def _assessment_label(assessment_id: int, assessment: Assessment | None) -> str:
     if assessment is None:
         return f"assessment #{assessment_id} (deleted)"
@@ -904,5 +818,5 @@ class AnswerAuditTrailAdmin(AuditTrailAdmin):
 
 admin.site.register(Assessment.history.model, AssessmentAuditTrailAdmin)
 admin.site.register(Answer.history.model, AnswerAuditTrailAdmin)
-for audited in (Membership, OrganisationAPIKey, QuestionnaireVersion):
+for audited in (QuestionnaireVersion,):
     admin.site.register(audited.history.model, AuditTrailAdmin)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models import Model
 
@@ -26,6 +28,13 @@ def published_questions_using(row: Model) -> list[str]:
     ]
 
 
+def _resend_feed_rows(organisation_id: int, **_: Any) -> None:
+    """Feed rows carry the organisation's slug and name: a rename re-sends them."""
+    from assessments.models import Assessment, feed_rows_changed
+
+    feed_rows_changed(Assessment.objects.filter(organisation_id=organisation_id))
+
+
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "Assessments"
@@ -33,5 +42,7 @@ class AssessmentsConfig(AppConfig):
     def ready(self) -> None:
         from assessments import schema  # noqa: F401  (registers the OpenAPI extension)
         from catalog import usage
+        from organisations.signals import organisation_renamed
 
         usage.register(published_questions_using)
+        organisation_renamed.connect(_resend_feed_rows, dispatch_uid="organisation-renamed-feed")

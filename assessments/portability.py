@@ -33,15 +33,12 @@ from assessments import questionnaire_format, selectors, services
 from assessments.models import (
     Answer,
     Assessment,
-    Membership,
-    Organisation,
-    OrganisationAPIKey,
-    OrganisationTool,
     QuestionnaireVersion,
     Result,
     ResultScore,
 )
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
+from organisations.models import Membership, Organisation, OrganisationAPIKey, OrganisationTool
 
 FORMAT = "opsassess-organisation/3"
 # Files of /2 carry the history of assessments and answers only: importing one would record

@@ -6,7 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class APIKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "assessments.authentication.APIKeyAuthentication"
+    target_class = "organisations.authentication.APIKeyAuthentication"
     name = "apiKeyAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:

@@ -22,13 +22,13 @@ from assessments.models import (
     Band,
     Choice,
     MaturityLevel,
-    Organisation,
     Question,
     Questionnaire,
     QuestionnaireVersion,
     Section,
 )
 from assessments.questionnaire_format import FORMAT, TAG_AXES, number
+from organisations.models import Organisation
 
 TAG_FIELDS = {
     "disciplines": "discipline",
@@ -518,8 +518,8 @@ def recommendation_catalogue(
     (with the practices they support) and the slugs of the tools the organisation uses.
     """
     from assessments import recommendations
-    from assessments.models import OrganisationTool
     from catalog.models import Practice, Tool
+    from organisations.models import OrganisationTool
 
     slugs = {slug for by_axis in tree.tags.values() for slug, _ in by_axis.get("practices", [])}
     # Plain rows rather than model instances and prefetches: this runs on every submit.

@@ -29,14 +29,13 @@ from assessments.models import (
     Band,
     Choice,
     MaturityLevel,
-    Membership,
-    Organisation,
     Question,
     Questionnaire,
     QuestionnaireVersion,
     Section,
 )
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
+from organisations.models import Membership, Organisation
 
 TAG_MODELS = {
     "disciplines": Discipline,
@@ -308,8 +307,8 @@ def organisation_create(*, name: str, slug: str, owner: AbstractBaseUser) -> Org
 @transaction.atomic
 def organisation_set_tools(*, organisation: Organisation, tool_slugs: Sequence[str]) -> None:
     """Replace the tools an organisation declares it uses; unknown slugs refuse the lot."""
-    from assessments.models import OrganisationTool
     from catalog.models import Tool
+    from organisations.models import OrganisationTool
 
     wanted = set(tool_slugs)
     tools = {tool.slug: tool for tool in Tool.objects.filter(slug__in=wanted)}
@@ -345,7 +344,7 @@ def api_key_create(
 
     Returns the stored key and the secret, which is shown this once and never again.
     """
-    from assessments.models import OrganisationAPIKey
+    from organisations.models import OrganisationAPIKey
 
     if organisation is None and not getattr(created_by, "is_staff", False):
         raise ValidationError({"scope": "Only staff can create keys for all organisations."})

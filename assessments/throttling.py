@@ -4,8 +4,8 @@ from rest_framework.throttling import AnonRateThrottle as BaseAnonRateThrottle
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.throttling import UserRateThrottle as BaseUserRateThrottle
 
-from assessments.authentication import api_key_of
 from opsassess.core.client import client_ip
+from organisations.authentication import api_key_of
 
 
 class ClientAddressMixin:

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "opsassess.core",
     "catalog",
+    "organisations",
     "assessments",
     "web",
 ]

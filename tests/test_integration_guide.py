@@ -31,7 +31,8 @@ from django.core.management import call_command
 
 from assessments import feed, services
 from assessments.api import feed as feed_view
-from assessments.models import Assessment, Membership, Organisation, OrganisationAPIKey
+from assessments.models import Assessment
+from organisations.models import Membership, Organisation, OrganisationAPIKey
 from tests.assessments.conftest import MODELS_DIR, answer_all, client_for, import_file
 from tests.feed_settling import settle
 

@@ -39,9 +39,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from assessments import services
-from assessments.models import Assessment, Membership, Organisation
+from assessments.models import Assessment
 from catalog.models import Tool
 from opsassess.wsgi import application
+from organisations.models import Membership, Organisation
 from tests.assessments.conftest import MODELS_DIR, answer_all, import_file
 from tests.factories import (
     DisciplineFactory,

@@ -19,7 +19,8 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from assessments import services
-from assessments.models import Assessment, Membership, Organisation
+from assessments.models import Assessment
+from organisations.models import Membership, Organisation
 
 pytestmark = pytest.mark.django_db
 

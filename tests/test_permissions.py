@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from assessments import services
-from assessments.models import Membership, Organisation
+from organisations.models import Membership, Organisation
 from tests.assessments.conftest import MODELS_DIR, answer_all, import_file
 
 pytestmark = pytest.mark.django_db

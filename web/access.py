@@ -17,7 +17,8 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from assessments import selectors
-from assessments.models import Assessment, Membership, Organisation
+from assessments.models import Assessment
+from organisations.models import Membership, Organisation
 
 User = AbstractBaseUser | AnonymousUser
 EDIT_ROLES = frozenset({Membership.Role.OWNER, Membership.Role.EDITOR})

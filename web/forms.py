@@ -10,7 +10,8 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from assessments import scoring, selectors, services
-from assessments.models import Organisation, Question
+from assessments.models import Question
+from organisations.models import Organisation
 
 CHOICE_TYPES = {
     scoring.QuestionType.SINGLE_CHOICE,

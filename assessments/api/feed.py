@@ -24,9 +24,10 @@ from rest_framework.utils.urls import replace_query_param
 
 from assessments import feed, selectors
 from assessments.api import rendered
-from assessments.authentication import APIKeyAuthentication, api_key_of
-from assessments.models import Assessment, OrganisationAPIKey
+from assessments.models import Assessment
 from opsassess.core.api.filters import GLOBAL_PARAMETERS, StrictFilterBackend
+from organisations.authentication import APIKeyAuthentication, api_key_of
+from organisations.models import OrganisationAPIKey
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100

@@ -7,9 +7,14 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assessments.models import Answer, Assessment, Membership, Organisation, Questionnaire
+from assessments.models import (
+    Answer,
+    Assessment,
+    Questionnaire,
+)
 from assessments.services import AnswerInput
 from opsassess.core.api.serializers import StrictModelSerializer, StrictSerializer
+from organisations.models import Membership, Organisation
 
 MAX_ANSWERS_PER_REQUEST = 500
 MAX_CHOICES_PER_ANSWER = 50

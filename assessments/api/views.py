@@ -26,13 +26,12 @@ from assessments import selectors, services
 from assessments.api import examples, rendered, serializers
 from assessments.models import (
     Assessment,
-    Membership,
-    OrganisationAPIKey,
     Questionnaire,
     QuestionnaireVersion,
 )
 from opsassess.core import tokens
 from opsassess.core.api.errors import PreconditionRequired
+from organisations.models import Membership, OrganisationAPIKey
 
 CONFLICT = serializers.ConflictResponseSerializer
 FORBIDDEN = ErrorResponse403Serializer

@@ -7,7 +7,8 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from assessments import questionnaire_format, services
-from assessments.models import Membership, Organisation, QuestionnaireVersion
+from assessments.models import QuestionnaireVersion
+from organisations.models import Membership, Organisation
 
 MODELS_DIR = Path(__file__).parent / "models"
 SEED_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "questionnaires"

@@ -13,12 +13,12 @@ from assessments import services
 from assessments.models import (
     Assessment,
     Choice,
-    Organisation,
     Question,
     Questionnaire,
     QuestionnaireVersion,
     Section,
 )
+from organisations.models import Organisation
 from tests.factories import DisciplineFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,11 +150,13 @@ def everything(
 
 
 def change_url(obj: Any) -> str:
-    return reverse(f"admin:assessments_{obj._meta.model_name}_change", args=[obj.pk])
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 
 
 def changelist_url(model: type) -> str:
-    return reverse(f"admin:assessments_{model._meta.model_name}_changelist")
+    meta = model._meta  # type: ignore[attr-defined]
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
 
 
 def run_action(manager: Client, model: type, action: str, objects: list[Any]) -> list[str]:
@@ -199,12 +201,18 @@ def test_every_changelist_renders_for_a_superuser(
 
 
 @pytest.mark.parametrize(
-    "name", ["questionnaire", "questionnaireversion", "question", "organisation"]
+    "name",
+    [
+        "assessments_questionnaire",
+        "assessments_questionnaireversion",
+        "assessments_question",
+        "organisations_organisation",
+    ],
 )
 def test_add_pages_render_for_a_superuser(
     manager: Client, everything: dict[str, Any], name: str
 ) -> None:
-    assert manager.get(reverse(f"admin:assessments_{name}_add")).status_code == 200
+    assert manager.get(reverse(f"admin:{name}_add")).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -116,19 +116,14 @@ def test_history_pages_render_for_every_audited_admin(
 
     question = Question.objects.filter(version=rubric).first()
     for model, obj in [
-        ("assessment", submitted),
-        ("questionnaireversion", rubric),
-        ("question", question),
-        ("organisation", submitted.organisation),
+        ("assessments_assessment", submitted),
+        ("assessments_questionnaireversion", rubric),
+        ("assessments_question", question),
+        ("organisations_organisation", submitted.organisation),
     ]:
         history = type(obj).history.filter(id=obj.pk).first()
-        assert (
-            manager.get(reverse(f"admin:assessments_{model}_history", args=[obj.pk])).status_code
-            == 200
-        )
-        url = reverse(
-            f"admin:assessments_{model}_simple_history", args=[obj.pk, history.history_id]
-        )
+        assert manager.get(reverse(f"admin:{model}_history", args=[obj.pk])).status_code == 200
+        url = reverse(f"admin:{model}_simple_history", args=[obj.pk, history.history_id])
         assert manager.get(url).status_code == 200, model
     assert QuestionnaireVersion.objects.get(pk=rubric.pk).status == "published"
 

@@ -9,7 +9,12 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from assessments import services
-from assessments.models import Answer, Assessment, Membership, Organisation, Result
+from assessments.models import (
+    Answer,
+    Assessment,
+    Result,
+)
+from organisations.models import Membership, Organisation
 from tests.assessments.conftest import MODELS_DIR, RUBRIC_KEYS, import_file
 
 pytestmark = [

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from assessments.models import Organisation
+from organisations.models import Organisation
 from tests.assessments.conftest import SEED_DIR, import_file
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments import selectors, services
 from assessments.api import serializers
-from assessments.models import Organisation
+from organisations.models import Organisation
 from tests.assessments.conftest import MODELS_DIR, import_file
 
 

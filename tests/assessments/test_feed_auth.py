@@ -9,8 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from assessments import services
-from assessments.authentication import LAST_USED_RESOLUTION
-from assessments.models import OrganisationAPIKey
+from organisations.authentication import LAST_USED_RESOLUTION
+from organisations.models import OrganisationAPIKey
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,13 @@ from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from assessments import feed, services
-from assessments.models import Assessment, FeedChange, Organisation, Questionnaire
+from assessments.models import (
+    Assessment,
+    FeedChange,
+    Questionnaire,
+)
 from assessments.throttling import APIKeyRateThrottle
+from organisations.models import Organisation
 from tests.assessments.conftest import answer_all, client_for, patch_assessment
 from tests.feed_settling import settle
 

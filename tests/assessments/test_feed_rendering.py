@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from rest_framework.renderers import JSONRenderer
 
 from assessments import services
-from assessments.models import Organisation
+from organisations.models import Organisation
 from tests.assessments.conftest import answer_all, client_for
 
 pytestmark = pytest.mark.django_db

@@ -18,12 +18,12 @@ from django.core.exceptions import ValidationError
 from assessments import scoring, selectors, services
 from assessments.models import (
     Assessment,
-    Organisation,
     QuestionnaireVersion,
     Result,
     ResultScore,
     Section,
 )
+from organisations.models import Organisation
 from tests.assessments.conftest import MODELS_DIR, client_for, import_file, patch_assessment
 from tests.assessments.test_portability import moved
 from tests.assessments.test_scoring_constructs import published_style

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from assessments.models import Answer, Assessment, Organisation
+from assessments.models import Answer, Assessment
+from organisations.models import Organisation
 from tests.assessments.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from assessments import services
-from assessments.models import Membership, Organisation, QuestionnaireVersion
+from assessments.models import QuestionnaireVersion
 from catalog.models import Tool
+from organisations.models import Membership, Organisation
 from tests.assessments.conftest import client_for, member, patch_assessment
 from tests.factories import (
     DisciplineFactory,

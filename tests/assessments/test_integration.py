@@ -12,7 +12,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from assessments import services
-from assessments.models import Assessment, Organisation, OrganisationAPIKey
+from assessments.models import Assessment
+from organisations.models import Organisation, OrganisationAPIKey
 from tests.assessments.conftest import answer_all, client_for, member, patch_assessment
 
 pytestmark = pytest.mark.django_db

@@ -16,16 +16,13 @@ from assessments import services
 from assessments.models import (
     Answer,
     Assessment,
-    Membership,
-    Organisation,
-    OrganisationAPIKey,
-    OrganisationTool,
     Question,
     QuestionnaireVersion,
     Result,
 )
 from assessments.portability import export_organisation
 from catalog.models import Tool
+from organisations.models import Membership, Organisation, OrganisationAPIKey, OrganisationTool
 from tests.assessments.conftest import SEED_DIR, answer_all, import_file, patch_assessment
 
 pytestmark = pytest.mark.django_db

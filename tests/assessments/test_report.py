@@ -16,12 +16,11 @@ from rest_framework.test import APIClient
 from assessments import recheck, services
 from assessments.models import (
     Assessment,
-    Membership,
-    Organisation,
     QuestionnaireVersion,
     Result,
 )
 from catalog.models import LifecyclePhase
+from organisations.models import Membership, Organisation
 from tests.assessments.conftest import client_for, member
 from tests.factories import (
     DisciplineFactory,

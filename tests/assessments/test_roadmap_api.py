@@ -14,7 +14,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from assessments import roadmap, services
-from assessments.models import Assessment, Organisation, QuestionnaireVersion, Result
+from assessments.models import (
+    Assessment,
+    QuestionnaireVersion,
+    Result,
+)
+from organisations.models import Organisation
 from tests.assessments.conftest import answer_all, client_for
 from tests.factories import DisciplineFactory, LifecyclePhaseFactory, PracticeFactory
 

@@ -12,7 +12,8 @@ from django.contrib.auth.models import User
 
 from assessments import questionnaire_format, selectors, services
 from assessments.management.commands.ensure_demo_assessment import sample_answer
-from assessments.models import Assessment, Membership, Organisation, QuestionnaireVersion
+from assessments.models import Assessment, QuestionnaireVersion
+from organisations.models import Membership, Organisation
 from tests.assessments.conftest import SEED_DIR
 
 pytestmark = pytest.mark.django_db

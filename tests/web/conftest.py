@@ -10,9 +10,10 @@ from django.test import Client
 
 from assessments import selectors, services
 from assessments.management.commands.ensure_demo_assessment import sample_answer
-from assessments.models import Assessment, Membership, Organisation, QuestionnaireVersion
+from assessments.models import Assessment, QuestionnaireVersion
 from assessments.questionnaire_format import TAG_AXES
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
+from organisations.models import Membership, Organisation
 from tests.assessments.conftest import MODELS_DIR, SEED_DIR, import_file, load
 
 PASSWORD = "a-long-password-1"

@@ -21,7 +21,12 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from assessments import services
-from assessments.models import Answer, Assessment, Organisation, QuestionnaireVersion
+from assessments.models import (
+    Answer,
+    Assessment,
+    QuestionnaireVersion,
+)
+from organisations.models import Organisation
 from tests.test_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, ROOT, page_errors, save_page
 from tests.web.conftest import answer_sample
 

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from assessments import scoring, selectors, services
-from assessments.models import Assessment, Organisation, Questionnaire
+from assessments.models import Assessment, Questionnaire
+from organisations.models import Organisation
 
 
 def sample_answer(index: int, question: scoring.Question) -> services.AnswerInput:

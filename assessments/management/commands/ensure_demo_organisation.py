@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from assessments.models import Membership, Organisation
+from organisations.models import Membership, Organisation
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.models import Organisation
 from assessments.portability import export_organisation
+from organisations.models import Organisation
 
 
 class Command(BaseCommand):

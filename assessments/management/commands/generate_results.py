@@ -13,13 +13,12 @@ from assessments.management.commands.ensure_demo_assessment import sample_answer
 from assessments.models import (
     Answer,
     Assessment,
-    Membership,
-    Organisation,
     Questionnaire,
     Result,
     ResultScore,
     record_feed_changes,
 )
+from organisations.models import Membership, Organisation
 
 VARIANTS = 64
 

@@ -15,7 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from assessments.models import OrganisationAPIKey
+from organisations.models import OrganisationAPIKey
 
 KEYWORD = "Api-Key"
 # Writing last_used_at on every request would turn each read into a write.
