@@ -438,6 +438,15 @@ class Assessment(models.Model):
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="assessments"
     )
+    unit = models.ForeignKey(
+        "organisations.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        help_text="The unit assessed (a team, product or platform of the organisation); "
+        "blank: the organisation as a whole.",
+    )
     version = models.ForeignKey(
         QuestionnaireVersion, on_delete=models.PROTECT, related_name="assessments"
     )
@@ -505,6 +514,57 @@ class Assessment(models.Model):
     def etag(self) -> str:
         """A strong validator of this assessment's current state."""
         return f'"assessment-{self.pk}-r{self.revision}"'
+
+
+class Respondent(models.Model):
+    """A person asked to answer an assessment, with answers of their own.
+
+    Added directly (a member of the organisation) or through an invitation that names the
+    assessment, in which case `user` stays empty until the invitation is accepted.
+    """
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="respondents")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+    )
+    invitation = models.ForeignKey(
+        "organisations.Invitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="respondents",
+    )
+    revision = models.PositiveIntegerField(
+        default=1, help_text="Goes up with every save of this respondent's answers."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assessment", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "user"],
+                condition=Q(user__isnull=False),
+                name="respondent_unique_user",
+                violation_error_message="This person already answers this assessment.",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(invitation__isnull=False),
+                name="respondent_user_or_invitation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.user or (
+            self.invitation.email or self.invitation.username if self.invitation else "?"
+        )
+        return f"{who} answering assessment #{self.assessment_id}"
 
 
 class Answer(models.Model):

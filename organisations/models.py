@@ -6,12 +6,15 @@ none of it. Changes that other apps must react to are announced by signals (`sig
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
@@ -83,6 +86,7 @@ class Membership(models.Model):
         OWNER = "owner", "Owner"
         EDITOR = "editor", "Editor"
         VIEWER = "viewer", "Viewer"
+        RESPONDENT = "respondent", "Respondent"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships"
@@ -99,7 +103,8 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "user"], name="membership_unique"),
             models.CheckConstraint(
-                condition=Q(role__in=["owner", "editor", "viewer"]), name="membership_role_valid"
+                condition=Q(role__in=["owner", "editor", "viewer", "respondent"]),
+                name="membership_role_valid",
             ),
         ]
 
@@ -143,3 +148,151 @@ class OrganisationAPIKey(AbstractAPIKey):
                 "organisations names none.",
             )
         ]
+
+
+class Unit(models.Model):
+    """A part of an organisation that is assessed on its own: a team, a product, a platform.
+
+    Units nest (a team inside a department). The UUID names a unit outside the system
+    (feed rows, exports, links); the slug is unique within the organisation and may change.
+    """
+
+    class Kind(models.TextChoices):
+        TEAM = "team", "Team"
+        PRODUCT = "product", "Product"
+        PLATFORM = "platform", "Platform"
+        DEPARTMENT = "department", "Department"
+
+    uuid = models.UUIDField(
+        default=uuid4,
+        unique=True,
+        editable=False,
+        help_text="Stable public identifier: never changes, travels with exports and feeds.",
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="units")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The unit this one belongs to (blank: directly under the organisation).",
+    )
+    slug = models.SlugField(max_length=80, help_text="Unique within the organisation.")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.TEAM)
+    targets = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Goals of this unit per questionnaire, as percentages: {"devops": {"level": '
+        '"defined", "sections": {"delivery": 80}}}. New assessments of the unit start from them.',
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation", "name", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="unit_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["team", "product", "platform", "department"]),
+                name="unit_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        parent = Unit.objects.filter(pk=self.parent_id).values("organisation_id").first()
+        if parent is None or parent["organisation_id"] != self.organisation_id:
+            raise ValidationError(
+                {"parent": "The parent unit must belong to the same organisation."}
+            )
+        if self.pk is not None and self.pk in self.ancestor_ids():
+            raise ValidationError(
+                {"parent": "A unit cannot sit inside itself or its own children."}
+            )
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the parent up to the top (stops at a cycle, which clean() refuses)."""
+        parents = dict(
+            Unit.objects.filter(organisation_id=self.organisation_id).values_list("pk", "parent_id")
+        )
+        seen: list[int] = []
+        current = self.parent_id
+        while current is not None and current not in seen:
+            seen.append(current)
+            current = parents.get(current)
+        return seen
+
+
+INVITATION_LIFETIME = timedelta(days=14)
+
+
+def _invitation_expiry() -> Any:
+    return timezone.now() + INVITATION_LIFETIME
+
+
+class Invitation(models.Model):
+    """An offer to join an organisation in a role, sent by e-mail or to a known username.
+
+    Single use and expiring. Only a hash of the secret is stored; the secret itself goes to
+    the invitee once. Other apps may attach things to an invitation (an assessment to answer)
+    and hear of its acceptance by the `invitation_accepted` signal.
+    """
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(blank=True)
+    username = models.CharField(max_length=150, blank=True)
+    role = models.CharField(
+        max_length=10, choices=Membership.Role.choices, default=Membership.Role.RESPONDENT
+    )
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(email="") & ~Q(username="")) | (~Q(email="") & Q(username="")),
+                name="invitation_email_xor_username",
+                violation_error_message="Invite by e-mail address or by username, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["owner", "editor", "viewer", "respondent"]),
+                name="invitation_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email or self.username} to {self.organisation}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
