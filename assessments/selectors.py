@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from assessments import scoring
 from assessments.models import (
@@ -25,10 +25,11 @@ from assessments.models import (
     Question,
     Questionnaire,
     QuestionnaireVersion,
+    Respondent,
     Section,
 )
 from assessments.questionnaire_format import FORMAT, TAG_AXES, number
-from organisations.models import Organisation
+from organisations.models import READ_ROLES, Membership, Organisation
 
 TAG_FIELDS = {
     "disciplines": "discipline",
@@ -399,11 +400,19 @@ def organisations_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organi
 
 
 def assessments_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Assessment]:
-    """Every assessment of the organisations the user belongs to, ready to serialise."""
+    """The assessments the user may read, ready to serialise.
+
+    Owners, editors and viewers read every assessment of their organisation; a respondent
+    only those they answer (also when they hold no membership role at all).
+    """
     if not user.is_authenticated:
         return Assessment.objects.none()
-    return Assessment.objects.filter(organisation__memberships__user=user).select_related(
-        "organisation", "version__questionnaire", "created_by", "submitted_by"
+    member = Membership.objects.filter(
+        organisation=OuterRef("organisation"), user=user, role__in=READ_ROLES
+    )
+    responds = Respondent.objects.filter(assessment=OuterRef("pk"), user=user)
+    return Assessment.objects.filter(Exists(member) | Exists(responds)).select_related(
+        "organisation", "unit", "version__questionnaire", "created_by", "submitted_by"
     )
 
 

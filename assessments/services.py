@@ -35,7 +35,7 @@ from assessments.models import (
     Section,
 )
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
-from organisations.models import Membership, Organisation
+from organisations.models import Membership, Organisation, Unit
 
 TAG_MODELS = {
     "disciplines": Discipline,
@@ -379,11 +379,33 @@ def assessment_create(
     version: QuestionnaireVersion,
     user: AbstractBaseUser,
     title: str = "",
+    unit: Unit | None = None,
 ) -> Assessment:
+    """Start a draft; of `unit` (which starts it with its targets for the questionnaire)."""
     if not version.is_published:
         raise ValidationError({"version": "Only published questionnaire versions can be answered."})
+    targets: dict[str, Any] = {}
+    if unit is not None:
+        if unit.organisation_id != organisation.pk:
+            raise ValidationError({"unit": f"No unit '{unit.slug}' in {organisation.slug}."})
+        preset = (unit.targets or {}).get(version.questionnaire.slug)
+        if preset:
+            try:
+                targets = assessment_targets_validate(targets=preset, version=version)
+            except ValidationError as error:
+                raise ValidationError(
+                    {
+                        "unit": f"The targets of unit '{unit.slug}' for this questionnaire do "
+                        f"not fit version {version.number}: {'; '.join(error.messages)}"
+                    }
+                ) from None
     return Assessment.objects.create(
-        organisation=organisation, version=version, title=title, created_by=user
+        organisation=organisation,
+        unit=unit,
+        version=version,
+        title=title,
+        targets=targets,
+        created_by=user,
     )
 
 

@@ -113,7 +113,13 @@ class Membership(models.Model):
 
     @property
     def can_edit(self) -> bool:
-        return self.role in {self.Role.OWNER, self.Role.EDITOR}
+        return self.role in EDIT_ROLES
+
+
+# Who reads all of an organisation's assessments and results, and who changes them. A
+# respondent is neither: they answer (and read) only the assessments they are asked to.
+READ_ROLES = frozenset({Membership.Role.OWNER, Membership.Role.EDITOR, Membership.Role.VIEWER})
+EDIT_ROLES = frozenset({Membership.Role.OWNER, Membership.Role.EDITOR})
 
 
 class OrganisationAPIKey(AbstractAPIKey):

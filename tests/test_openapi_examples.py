@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from assessments import services
 from assessments.models import Assessment
-from organisations.models import Membership, Organisation
+from organisations.models import Membership, Organisation, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,7 @@ def seeded(db: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     olivia = User.objects.create_user("olivia", password=PASSWORD)
     acme = Organisation.objects.create(slug="acme", name="Acme")
     Membership.objects.create(organisation=acme, user=olivia, role=Membership.Role.OWNER)
+    Unit.objects.create(organisation=acme, slug="payments", name="Payments")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(olivia)[1]}")
     return {"client": client, "olivia": olivia, "acme": acme}

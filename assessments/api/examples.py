@@ -30,7 +30,12 @@ LOCKED_OUT = OpenApiExample(
 )
 ASSESSMENT_CREATE = OpenApiExample(
     "Start an assessment",
-    value={"organisation": "acme", "questionnaire": "devops-maturity", "title": "Q4 review"},
+    value={
+        "organisation": "acme",
+        "unit": "payments",
+        "questionnaire": "devops-maturity",
+        "title": "Q4 review",
+    },
     request_only=True,
 )
 ASSESSMENT = OpenApiExample(
@@ -38,6 +43,11 @@ ASSESSMENT = OpenApiExample(
     value={
         "id": 42,
         "organisation": "acme",
+        "unit": {
+            "uuid": "6f1c2a8e-3b4d-4e5f-9a01-23456789abcd",
+            "slug": "payments",
+            "name": "Payments",
+        },
         "questionnaire": "devops-maturity",
         "version": 1,
         "title": "Q4 review",

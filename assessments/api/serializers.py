@@ -136,8 +136,17 @@ def _iso(moment: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+class UnitRefSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField(read_only=True)
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
 class AssessmentSerializer(serializers.ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    unit = UnitRefSerializer(
+        read_only=True, allow_null=True, help_text="The unit assessed; null: the organisation."
+    )
     questionnaire = serializers.CharField(source="version.questionnaire.slug", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
     created_by = serializers.CharField(source="created_by.get_username", read_only=True)
@@ -149,6 +158,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "organisation",
+            "unit",
             "questionnaire",
             "version",
             "title",
@@ -232,6 +242,11 @@ class AssessmentCreateSerializer(StrictSerializer):
         required=False, min_value=1, help_text="Published version number (default: the latest)."
     )
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    unit = serializers.SlugField(
+        required=False,
+        help_text="Slug of the organisation's unit assessed (default: the whole organisation). "
+        "The assessment starts with the unit's targets for the questionnaire.",
+    )
 
 
 class AnswerInputSerializer(StrictSerializer):

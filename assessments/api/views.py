@@ -31,7 +31,7 @@ from assessments.models import (
 )
 from opsassess.core import tokens
 from opsassess.core.api.errors import PreconditionRequired
-from organisations.models import Membership, OrganisationAPIKey
+from organisations.models import READ_ROLES, Membership, OrganisationAPIKey
 
 CONFLICT = serializers.ConflictResponseSerializer
 FORBIDDEN = ErrorResponse403Serializer
@@ -221,11 +221,15 @@ class AssessmentFilter(filters.FilterSet):
     questionnaire = filters.CharFilter(
         field_name="version__questionnaire__slug", help_text="Questionnaire slug."
     )
+    unit = filters.CharFilter(
+        field_name="unit__slug",
+        help_text="Unit slug (combine with organisation: slugs are per organisation).",
+    )
     status = filters.ChoiceFilter(choices=Assessment.Status.choices)
 
     class Meta:
         model = Assessment
-        fields = ["organisation", "questionnaire", "status"]
+        fields = ["organisation", "unit", "questionnaire", "status"]
 
 
 @extend_schema_view(
@@ -359,11 +363,19 @@ class AssessmentViewSet(
                     ]
                 }
             )
+        unit = None
+        if "unit" in data:
+            unit = membership.organisation.units.filter(slug=data["unit"]).first()
+            if unit is None:
+                raise exceptions.ValidationError(
+                    {"unit": [f"No unit '{data['unit']}' in {membership.organisation.slug}."]}
+                )
         assessment = services.assessment_create(
             organisation=membership.organisation,
             version=version,
             user=request.user,
             title=data["title"],
+            unit=unit,
         )
         return self._detail_response(assessment, status=status.HTTP_201_CREATED)
 
@@ -611,7 +623,7 @@ class OrganisationViewSet(
         methods=["GET"],
         tags=["organisations"],
         summary="Catalogue tools the organisation already uses",
-        responses={200: serializers.OrganisationToolsSerializer},
+        responses={200: serializers.OrganisationToolsSerializer, 403: FORBIDDEN},
     )
     @extend_schema(
         methods=["PUT"],
@@ -624,7 +636,7 @@ class OrganisationViewSet(
     )
     @action(detail=True, methods=["get", "put"], filter_backends=[])
     def tools(self, request: Request, slug: str | None = None) -> Response:
-        organisation = self.get_object()
+        organisation = self._readable()
         if request.method == "PUT":
             if organisation.my_role not in {Membership.Role.OWNER, Membership.Role.EDITOR}:
                 raise exceptions.PermissionDenied("Viewers cannot change the tools in use.")
@@ -642,11 +654,11 @@ class OrganisationViewSet(
         parameters=[
             OpenApiParameter("questionnaire", str, required=True, description="Questionnaire slug.")
         ],
-        responses={200: serializers.HistoryEntrySerializer(many=True)},
+        responses={200: serializers.HistoryEntrySerializer(many=True), 403: FORBIDDEN},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request: Request, slug: str | None = None) -> Response:
-        organisation = self.get_object()
+        organisation = self._readable()
         unknown = set(request.query_params) - {"questionnaire", "format"}
         if unknown:
             raise exceptions.ValidationError(
@@ -684,6 +696,15 @@ class OrganisationViewSet(
                 }
             )
         return Response(rows)
+
+    def _readable(self) -> Any:
+        organisation = self.get_object()
+        if organisation.my_role not in READ_ROLES:
+            raise exceptions.PermissionDenied(
+                "Respondents answer the assessments they are asked to; the organisation's "
+                "results and settings are for its owners, editors and viewers."
+            )
+        return organisation
 
     def _owned(self) -> Any:
         organisation = self.get_object()

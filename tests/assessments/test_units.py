@@ -1,0 +1,141 @@
+"""Assessments of units: a team, product or platform of an organisation is assessed on its own."""
+
+from typing import Any
+
+from django.contrib.auth.models import User
+
+from assessments.models import Assessment, Respondent
+from organisations.models import Membership, Organisation, Unit
+from tests.assessments.conftest import client_for, member
+
+
+def create(client: Any, **body: Any) -> Any:
+    return client.post(
+        "/api/v1/assessments/",
+        {"organisation": "acme", "questionnaire": "rubric-example", **body},
+        format="json",
+    )
+
+
+def errors(response: Any) -> dict[str, str]:
+    return {error["attr"]: error["detail"] for error in response.json()["errors"]}
+
+
+def test_an_assessment_of_a_unit_names_it_by_uuid_slug_and_name(
+    rubric: Any, organisation: Organisation, owner: User
+) -> None:
+    unit = Unit.objects.create(organisation=organisation, slug="payments", name="Payments")
+
+    response = create(client_for(owner), unit="payments")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["unit"] == {
+        "uuid": str(unit.uuid),
+        "slug": "payments",
+        "name": "Payments",
+    }
+    assert Assessment.objects.get().unit == unit
+
+
+def test_without_a_unit_the_organisation_itself_is_assessed(
+    rubric: Any, organisation: Organisation, owner: User
+) -> None:
+    response = create(client_for(owner))
+
+    assert response.status_code == 201
+    assert response.json()["unit"] is None
+
+
+def test_an_unknown_or_foreign_unit_is_a_400_and_nothing_is_created(
+    rubric: Any, organisation: Organisation, owner: User
+) -> None:
+    other = Organisation.objects.create(slug="globex", name="Globex")
+    Unit.objects.create(organisation=other, slug="search", name="Search")
+
+    for slug in ("search", "nope"):
+        response = create(client_for(owner), unit=slug)
+        assert response.status_code == 400
+        assert errors(response) == {"unit": f"No unit '{slug}' in acme."}
+    assert not Assessment.objects.exists()
+
+
+def test_a_unit_starts_its_assessments_with_its_targets(
+    rubric: Any, organisation: Organisation, owner: User
+) -> None:
+    Unit.objects.create(
+        organisation=organisation,
+        slug="payments",
+        name="Payments",
+        targets={"rubric-example": {"level": "sound", "sections": {"automation": 80}}},
+    )
+
+    response = create(client_for(owner), unit="payments")
+
+    assert response.status_code == 201
+    assert Assessment.objects.get().targets == {"level": "sound", "sections": {"automation": 80}}
+
+
+def test_unit_targets_that_do_not_fit_the_questionnaire_are_a_400(
+    rubric: Any, organisation: Organisation, owner: User
+) -> None:
+    Unit.objects.create(
+        organisation=organisation,
+        slug="payments",
+        name="Payments",
+        targets={"rubric-example": {"level": "legendary"}},
+    )
+
+    response = create(client_for(owner), unit="payments")
+
+    assert response.status_code == 400
+    assert errors(response)["unit"].startswith(
+        "The targets of unit 'payments' for this questionnaire do not fit version 1:"
+    )
+    assert not Assessment.objects.exists()
+
+
+def test_assessments_can_be_listed_per_unit(
+    rubric: Any, organisation: Organisation, owner: User
+) -> None:
+    Unit.objects.create(organisation=organisation, slug="payments", name="Payments")
+    Unit.objects.create(organisation=organisation, slug="search", name="Search")
+    client = client_for(owner)
+    create(client, unit="payments", title="P")
+    create(client, unit="search", title="S")
+    create(client, title="Whole")
+
+    response = client.get("/api/v1/assessments/", {"organisation": "acme", "unit": "search"})
+
+    assert [row["title"] for row in response.json()["results"]] == ["S"]
+
+
+def test_a_respondent_sees_only_the_assessments_they_answer(
+    rubric: Any, organisation: Organisation, owner: User
+) -> None:
+    client = client_for(owner)
+    mine = create(client, title="Mine").json()["id"]
+    other = create(client, title="Other").json()["id"]
+    rita = member(organisation, "rita", Membership.Role.RESPONDENT)
+    Respondent.objects.create(assessment_id=mine, user=rita)
+    rita_client = client_for(rita)
+
+    listed = rita_client.get("/api/v1/assessments/").json()["results"]
+
+    assert [row["id"] for row in listed] == [mine]
+    assert rita_client.get(f"/api/v1/assessments/{mine}/").status_code == 200
+    assert rita_client.get(f"/api/v1/assessments/{other}/").status_code == 404
+    # Answering is for their own answers (the respondents' endpoint), not the shared ones.
+    assert rita_client.post(f"/api/v1/assessments/{mine}/submit/").status_code == 403
+    history = rita_client.get("/api/v1/organisations/acme/history/?questionnaire=rubric-example")
+    assert history.status_code == 403
+    assert rita_client.get("/api/v1/organisations/acme/tools/").status_code == 403
+
+
+def test_a_respondent_without_a_role_still_reads_the_assessment_they_answer(
+    rubric: Any, organisation: Organisation, owner: User
+) -> None:
+    mine = create(client_for(owner), title="Mine").json()["id"]
+    guest = User.objects.create_user("guest", password="a-long-password-1")
+    Respondent.objects.create(assessment_id=mine, user=guest)
+
+    assert client_for(guest).get(f"/api/v1/assessments/{mine}/").status_code == 200
