@@ -26,6 +26,11 @@ section at any depth (score and maximum alike), ignoring the sections in between
 informational section is scored like any other but is never included in its parent (nor,
 for its questions, in a MEAN_OF_ALL_QUESTIONS above it or in the breakdowns).
 
+Scores given from outside. An answer may carry the question's score itself (`score`) instead of
+choices or a number: a score decided outside the engine, derived from several respondents'
+answers or recorded by a facilitator. It must be finite and within 0 and the question's maximum,
+and it scores exactly that value.
+
 Missing answers. A question answered "not applicable" is excluded: it leaves both the score and
 the maximum of its section. A section whose children are all excluded is excluded in turn. An
 unanswered question (no answer, or an empty one) is included and scores 0, unless its policy
@@ -255,14 +260,21 @@ class Answer:
     choices: tuple[str, ...] = ()
     number: Decimal | None = None
     not_applicable: bool = False
+    # The question's score decided outside the engine (never with choices, a number or N/A).
+    score: Decimal | None = None
 
     def __post_init__(self) -> None:
-        _coerce_decimals(self, "number")
+        _coerce_decimals(self, "number", "score")
 
     @property
     def is_empty(self) -> bool:
         """Carries nothing: scored like a missing answer."""
-        return not self.choices and self.number is None and not self.not_applicable
+        return (
+            not self.choices
+            and self.number is None
+            and not self.not_applicable
+            and self.score is None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,6 +460,8 @@ def validate_answer(question: Question, answer: Answer) -> list[str]:
     errors: list[str] = []
     if answer.question != question.key:
         errors.append(f"answer is for question '{answer.question}', not '{question.key}'")
+    if answer.score is not None:
+        return errors + _score_problems(question, answer)
     if answer.not_applicable:
         if not question.allow_not_applicable:
             errors.append("'not applicable' is not allowed for this question")
@@ -483,6 +497,24 @@ def validate_answer(question: Question, answer: Answer) -> list[str]:
         errors.append(f"number {number} is below the minimum {low}")
     if high is not None and number > high:
         errors.append(f"number {number} is above the maximum {high}")
+    return errors
+
+
+def _score_problems(question: Question, answer: Answer) -> list[str]:
+    """What is wrong with an answer that gives the question's score directly."""
+    errors: list[str] = []
+    if answer.choices or answer.number is not None or answer.not_applicable:
+        errors.append("a score answer carries no choices, no number and no 'not applicable'")
+    value = answer.score
+    assert value is not None
+    if not value.is_finite():
+        errors.append(f"score must be finite, got {value}")
+    elif value < 0:
+        errors.append(f"score {value} is below the minimum 0")
+    else:
+        maximum = _question_max(question)
+        if _frac(value) > maximum:
+            errors.append(f"score {value} is above the question's maximum {_quantize(maximum)}")
     return errors
 
 
@@ -892,6 +924,16 @@ class _QuestionPlan:
         """True exactly when validate_answer(self.question, answer) finds nothing."""
         if answer.question != self.question.key:
             return False
+        if answer.score is not None:
+            value = answer.score
+            return (
+                not answer.choices
+                and answer.number is None
+                and not answer.not_applicable
+                and value.is_finite()
+                and value >= 0
+                and not _less(self.maximum, _pair(value))
+            )
         if answer.not_applicable:
             return (
                 self.question.allow_not_applicable and not answer.choices and answer.number is None
@@ -917,6 +959,8 @@ class _QuestionPlan:
 
     def score(self, answer: Answer) -> _Pair:
         """The exact score of an accepted, non-empty, applicable answer."""
+        if answer.score is not None:
+            return _pair(answer.score)
         if self.kind == _ONE_CHOICE:
             return self.values[answer.choices[0]]
         if self.kind == _MANY_CHOICES:
@@ -1217,7 +1261,10 @@ def _evaluate(plan: _Plan, answers: Mapping[str, Answer]) -> _State:
         index = question.index
         answer = answers.get(key)
         if answer is None or (
-            not answer.choices and answer.number is None and not answer.not_applicable
+            not answer.choices
+            and answer.number is None
+            and not answer.not_applicable
+            and answer.score is None
         ):
             if question.skip_unanswered:
                 continue
@@ -1548,6 +1595,57 @@ def exact_percents(model: Model, answers: Mapping[str, Answer]) -> ExactPercents
             for axis, tags in _tag_tallies(plan, state).items()
         },
     )
+
+
+# Compiled questions by value (questions are frozen and hashable), for scoring one answer alone.
+_QUESTION_PLANS: dict[Question, _QuestionPlan] = {}
+_QUESTION_PLANS_MAX = 4096
+
+
+def _question_plan(question: Question) -> _QuestionPlan:
+    plan = _QUESTION_PLANS.get(question)
+    if plan is None:
+        # Outside a model the levels are unknown, so the question's own gate counts as known.
+        errors = _question_problems(question, [question.level_gate or ""])
+        if errors:
+            raise ScoringError(f"{question.key}: {error}" for error in errors)
+        if len(_QUESTION_PLANS) >= _QUESTION_PLANS_MAX:
+            _QUESTION_PLANS.clear()
+        plan = _QUESTION_PLANS[question] = _compile_question(question, 0, ())
+    return plan
+
+
+def exact_answer_score(question: Question, answer: Answer) -> Fraction | None:
+    """The score `score()` gives this one answer, before rounding (None: empty or not
+    applicable, as an empty answer's 0 or exclusion depends on the model's policy).
+
+    Raises ScoringError when the question or the answer is invalid.
+    """
+    plan = _question_plan(question)
+    if not plan.accepts(answer):
+        raise ScoringError(
+            f"{question.key}: {error}" for error in validate_answer(question, answer)
+        )
+    if answer.is_empty or answer.not_applicable:
+        return None
+    return Fraction(*plan.score(answer))
+
+
+def answer_score(question: Question, answer: Answer) -> Decimal | None:
+    """The score `score()` gives this one answer, quantized like its figures (None: empty or
+    not applicable)."""
+    value = exact_answer_score(question, answer)
+    return None if value is None else _quantize(value)
+
+
+def question_maximum(question: Question) -> Decimal:
+    """The best score `question` can reach, quantized like the engine's figures."""
+    return _quantize(_question_max(question))
+
+
+def exact_question_maximum(question: Question) -> Fraction:
+    """The best score `question` can reach, before rounding."""
+    return _question_max(question)
 
 
 def level_without_gates(model: Model, overall: Decimal | Fraction | None) -> str | None:

@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assessments.scoring import (
     AXES,
@@ -29,6 +31,7 @@ from assessments.scoring import (
     validate_model,
     with_full_marks,
 )
+from tests.assessments.test_scoring_equivalence import cases
 
 D = Decimal
 SINGLE = QuestionType.SINGLE_CHOICE
@@ -1298,3 +1301,245 @@ def test_the_level_without_gates_is_the_level_the_overall_score_alone_reaches(
               Level("optimised", "Optimised", D("0.8")))  # fmt: skip
     scored = model(yes_no("q", level_gate="managed"), levels=levels, level_mode=mode)
     assert level_without_gates(scored, None if overall is None else D(overall)) == expected
+
+
+# --- scores given from outside -----------------------------------------------------------------
+
+FOUR = scale("q", "0", "4")  # raw 0..4: the number is the score, maximum 4
+THIRDS = Question("q", SCALE, min_value=D(0), max_value=D(3), linear=LinearMapping(D(0), D(3)))
+
+
+def given_score(key: str, value: str) -> Answer:
+    return Answer(key, score=D(value))
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "expected"),
+    [
+        # score, maximum, percent = score / maximum * 100
+        (FOUR, "2.5", ("2.5000", "4.0000", "62.5000")),
+        (FOUR, "0", ("0.0000", "4.0000", "0.0000")),
+        (FOUR, "4", ("4.0000", "4.0000", "100.0000")),
+        # multiple choice: the maximum is the sum of the positive values 1 + 2 + 0.5 = 3.5
+        (MULTI, "1.75", ("1.7500", "3.5000", "50.0000")),
+        (yes_no("q"), "0.5", ("0.5000", "1.0000", "50.0000")),
+        # 0.1 of 3 = 3.3333...%: exact until quantized
+        (THIRDS, "0.1", ("0.1000", "1.0000", "10.0000")),
+        (DEPLOYS, "1.23456", ("1.2346", "3.0000", "41.1520")),  # 1.23456 / 3 = 41.152%
+    ],
+)
+def test_a_score_answer_scores_exactly_its_value(
+    question: Question, value: str, expected: tuple[str, ...]
+) -> None:
+    assert figures(run(model(question), given_score("q", value)), "q") == expected
+
+
+def test_a_score_answer_counts_in_its_section_like_any_answer() -> None:
+    scored = model(section("s", scale("q1", "0", "4"), yes_no("q2"), scale("q3", "0", "4")))
+    result = run(scored, given_score("q1", "3"), yes("q2"), num("q3", "1"))
+    # weighted mean, weights 1: (3 + 1 + 1) / 3 = 5/3 of (4 + 1 + 4) / 3 = 3 -> 5/9 = 55.5556%
+    assert figures(result, "s") == ("1.6667", "3.0000", "55.5556")
+    assert (result.nodes["s"].answered, result.nodes["s"].applicable) == (3, 3)
+
+
+def test_a_score_answer_is_not_empty_and_passes_a_gate_only_at_the_pass_score() -> None:
+    assert not given_score("q", "0").is_empty
+    levels = (Level("one", "One"),)
+    gated = model(
+        scale("q", "0", "4", level_gate="one", pass_score=D(3)),
+        levels=levels,
+        level_mode=LevelMode.GATED,
+    )
+    assert run(gated, given_score("q", "3")).level == "one"
+    assert run(gated, given_score("q", "2.9999")).failed_gates == {"one": ("q",)}
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "expected"),
+    [
+        (FOUR, given_score("q", "4"), []),
+        (FOUR, given_score("q", "-1"), ["score -1 is below the minimum 0"]),
+        (FOUR, given_score("q", "4.0001"), ["score 4.0001 is above the question's maximum 4.0000"]),
+        (MULTI, given_score("q", "3.6"), ["score 3.6 is above the question's maximum 3.5000"]),
+        (FOUR, given_score("q", "NaN"), ["score must be finite, got NaN"]),
+        (FOUR, given_score("q", "-Infinity"), ["score must be finite, got -Infinity"]),
+        (
+            ABC,
+            Answer("q", ("a",), score=D(1)),
+            ["a score answer carries no choices, no number and no 'not applicable'"],
+        ),
+        (
+            FOUR,
+            Answer("q", number=D(1), score=D(1)),
+            ["a score answer carries no choices, no number and no 'not applicable'"],
+        ),
+        (
+            yes_no("q", allow_not_applicable=True),
+            Answer("q", not_applicable=True, score=D(1)),
+            ["a score answer carries no choices, no number and no 'not applicable'"],
+        ),
+        (
+            FOUR,
+            Answer("other", score=D(9)),
+            [
+                "answer is for question 'other', not 'q'",
+                "score 9 is above the question's maximum 4.0000",
+            ],
+        ),
+    ],
+)
+def test_validate_answer_explains_what_is_wrong_with_a_score_answer(
+    question: Question, answer: Answer, expected: list[str]
+) -> None:
+    assert validate_answer(question, answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (given_score("q", "5"), "q: score 5 is above the question's maximum 4.0000"),
+        (given_score("q", "-0.5"), "q: score -0.5 is below the minimum 0"),
+        (given_score("q", "NaN"), "q: score must be finite, got NaN"),
+    ],
+)
+def test_score_refuses_a_score_answer_out_of_range(answer: Answer, expected: str) -> None:
+    with pytest.raises(ScoringError) as raised:
+        run(model(FOUR), answer)
+    assert raised.value.errors == (expected,)
+
+
+def test_a_score_arrives_as_a_string_or_int_but_never_as_a_float() -> None:
+    assert Answer("q", score="1.5").score == D("1.5")  # type: ignore[arg-type]
+    assert Answer("q", score=2).score == D(2)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Answer("q", score=0.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "expected"),
+    [
+        (ABC, pick("q", "b"), D("2.0000")),
+        (MULTI, pick("q", "a", "b", "d"), D("3.5000")),  # 1 + 2 + 0.5
+        (MULTI, pick("q", "c"), D("0.0000")),  # -1, kept at 0
+        (DEPLOYS, num("q", "12"), D("2.0000")),  # band 4 <= x < 30
+        (THIRDS, num("q", "1"), D("0.3333")),  # 1/3
+        (THIRDS, num("q", "2"), D("0.6667")),  # 2/3, half up like the engine
+        (FOUR, given_score("q", "1.23456"), D("1.2346")),
+        (yes_no("q", allow_not_applicable=True), na("q"), None),
+        (ABC, Answer("q"), None),  # empty: its 0 or exclusion is the model's policy
+    ],
+)
+def test_answer_score_is_the_engines_score_for_one_answer(
+    question: Question, answer: Answer, expected: Decimal | None
+) -> None:
+    from assessments.scoring import answer_score
+
+    value = answer_score(question, answer)
+    assert value == expected
+    if expected is not None:
+        assert str(value) == str(expected)  # 4 places, like the engine's figures
+        assert run(model(question), answer).nodes["q"].score == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "expected"),
+    [
+        (ABC, pick("q", "x"), "q: choice 'x' is not one of: a, b, c"),
+        (FOUR, given_score("q", "5"), "q: score 5 is above the question's maximum 4.0000"),
+        (Question("q", NUMBER), num("q", "1"), "q: a raw-scored number question needs max_value"),
+    ],
+)
+def test_answer_score_refuses_invalid_answers_and_questions(
+    question: Question, answer: Answer, expected: str
+) -> None:
+    from assessments.scoring import answer_score
+
+    with pytest.raises(ScoringError) as raised:
+        answer_score(question, answer)
+    assert raised.value.errors[0].startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (ABC, "3.0000"),
+        (MULTI, "3.5000"),  # 1 + 2 + 0.5, the penalty left out
+        (yes_no("q"), "1.0000"),
+        (Question("q", PERCENTAGE), "100.0000"),
+        (DEPLOYS, "3.0000"),  # the best band
+        (THIRDS, "1.0000"),
+        (choice("q", {"a": "0.12345"}), "0.1235"),
+    ],
+)
+def test_question_maximum_is_the_best_score_as_the_engine_shows_it(
+    question: Question, expected: str
+) -> None:
+    from assessments.scoring import question_maximum
+
+    assert str(question_maximum(question)) == expected
+
+
+def test_the_engine_version_is_unchanged_as_existing_results_score_the_same() -> None:
+    assert ENGINE_VERSION == "1.0"
+
+
+# --- scores given from outside: properties over generated models --------------------------------
+
+PROPERTY_SETTINGS = settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+SCORE_POOL = ["0", "0.5", "1", "1.0001", "3", "7.5", "10", "10.01", "-0.0001", "NaN", "Infinity"]
+
+
+@PROPERTY_SETTINGS
+@given(cases(), st.data())
+def test_score_accepts_a_score_answer_exactly_when_validate_answer_finds_nothing(
+    case: tuple[Model, dict[str, Answer]], data: st.DataObject
+) -> None:
+    # score() checks answers on a fast path; it must agree with validate_answer's words.
+    scored_model, _ = case
+    for question in scored_model.questions():
+        answer = Answer(
+            question.key,
+            choices=data.draw(st.sampled_from([(), ("c0",)])),
+            not_applicable=data.draw(st.booleans()),
+            score=D(data.draw(st.sampled_from(SCORE_POOL))),
+        )
+        problems = validate_answer(question, answer)
+        if problems:
+            with pytest.raises(ScoringError) as raised:
+                score(scored_model, {question.key: answer})
+            assert raised.value.errors == tuple(f"{question.key}: {p}" for p in problems)
+        else:
+            assert score(scored_model, {question.key: answer}).nodes[question.key].score == (
+                answer.score.quantize(D("0.0001"))  # type: ignore[union-attr]
+            )
+
+
+@PROPERTY_SETTINGS
+@given(cases())
+def test_replacing_answers_by_their_answer_score_keeps_every_question_score(
+    case: tuple[Model, dict[str, Answer]],
+) -> None:
+    from assessments.scoring import answer_score
+
+    scored_model, answers = case
+    questions = {question.key: question for question in scored_model.questions()}
+    replaced = dict(answers)
+    for key, answer in answers.items():
+        value = answer_score(questions[key], answer)
+        if value is not None:
+            replaced[key] = Answer(key, score=value)
+    before, after = score(scored_model, answers), score(scored_model, replaced)
+    for key in questions:
+        old, new = before.nodes[key], after.nodes[key]
+        assert (new.score, new.max_score, new.answered, new.applicable) == (
+            old.score,
+            old.max_score,
+            old.answered,
+            old.applicable,
+        )
