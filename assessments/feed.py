@@ -70,8 +70,9 @@ CSV_COLUMNS = (
     *BASE_COLUMNS,
     *(f"discipline_{slug.replace('-', '_')}" for slug in DISCIPLINES),
     *(f"hindrance_{slug.replace('-', '_')}" for slug in HINDRANCES),
-    # Last, so every column before it keeps its place: "section=level;section=level".
+    # Added last, so every column before them keeps its place: "section=level;section=level".
     "section_levels",
+    "unit_uuid",
 )
 # records() unpacks rows in this order.
 VALUES = (
@@ -91,6 +92,7 @@ VALUES = (
     "assessment__result__overall_percent",
     "assessment__result__level_key",
     "assessment__result__level_name",
+    "assessment__unit__uuid",
 )
 _RESULT_ID = VALUES.index("assessment__result__id")
 _SIGNER = signing.Signer(salt="assessments.feed.cursor")
@@ -325,6 +327,8 @@ class Record:
     moment: datetime | str
     # Section key -> level reached, for sections with levels of their own.
     section_levels: Mapping[str, str] = field(default_factory=dict)
+    # The unit assessed (its UUID never changes); None: the organisation as a whole.
+    unit_uuid: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         row = dict(zip(BASE_COLUMNS, self.base, strict=True))
@@ -332,6 +336,7 @@ class Record:
         row["disciplines"] = dict(zip(DISCIPLINES, self.figures[:split], strict=True))
         row["hindrances"] = dict(zip(HINDRANCES, self.figures[split:], strict=True))
         row["section_levels"] = dict(self.section_levels)
+        row["unit_uuid"] = self.unit_uuid
         return row
 
     def section_levels_cell(self) -> str:
@@ -351,7 +356,7 @@ def records(values: list[tuple[Any, ...]], using: str) -> list[Record]:
     blank = (None,) * len(_SLOTS)
     out = []
     for xid, change, pk, org, org_uuid, org_name, questionnaire, number, *rest in values:
-        title, submitted, updated, result, overall, percent, level, level_name = rest
+        title, submitted, updated, result, overall, percent, level, level_name, unit = rest
         mine = figures.get(result)
         out.append(
             Record(
@@ -374,6 +379,7 @@ def records(values: list[tuple[Any, ...]], using: str) -> list[Record]:
                 position=(xid, change),
                 moment=updated,
                 section_levels=levels.get(result, _NO_LEVELS),
+                unit_uuid=None if unit is None else _uuid_text(unit),
             )
         )
     return out
@@ -474,7 +480,8 @@ def page_json(next_url: str | None, next_cursor: str | None, records: list[Recor
             f'"hindrances":{{"skills-gap":{_json(h[0])},"data-quality":{_json(h[1])},'
             f'"use-cases":{_json(h[2])},"culture":{_json(h[3])},'
             f'"infrastructure":{_json(h[4])},"tooling":{_json(h[5])}}},'
-            f'"section_levels":{{{_levels_json(record.section_levels)}}}}}'
+            f'"section_levels":{{{_levels_json(record.section_levels)}}},'
+            f'"unit_uuid":{_json(record.unit_uuid)}}}'
         )
     body = (
         f'{{"next":{_json(next_url)},"next_cursor":{_json(next_cursor)},'
@@ -506,6 +513,7 @@ def csv_lines(chunks: Iterable[list[Record]]) -> Iterator[str]:
                 *map(safe_cell, record.base),
                 *record.figures,
                 safe_cell(record.section_levels_cell()),
+                record.unit_uuid,
             ]
             for record in piece
         )

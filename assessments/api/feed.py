@@ -84,6 +84,11 @@ class ScoreRowSerializer(serializers.Serializer):
         help_text="Section key -> key of the level it reached, for the sections of the "
         "questionnaire that have levels of their own (empty for the others).",
     )
+    unit_uuid = serializers.UUIDField(
+        allow_null=True,
+        help_text="The unit assessed (a team, product or platform; its stable identifier, see "
+        "/organisations/{slug}/units/); null: the organisation as a whole.",
+    )
 
 
 class ScoresPageSerializer(serializers.Serializer):
@@ -168,6 +173,7 @@ EXAMPLE_ROW = {
         "tooling": "66.6667",
     },
     "section_levels": {},
+    "unit_uuid": "6f1c2a8e-3b4d-4e5f-9a01-23456789abcd",
 }
 
 

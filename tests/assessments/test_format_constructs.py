@@ -225,7 +225,8 @@ def test_the_scores_feed_shows_section_levels_in_json_jsonl_and_a_last_csv_colum
     assert line == row
     text = b"".join(api.get("/api/v1/scores/?format=csv").streaming_content).decode()
     table = list(csv.DictReader(io.StringIO(text)))
-    assert list(table[0])[-2:] == ["hindrance_tooling", "section_levels"]
+    # Columns are only ever added at the end: section_levels, then unit_uuid.
+    assert list(table[0])[-3:] == ["hindrance_tooling", "section_levels", "unit_uuid"]
     assert table[0]["section_levels"] == "flow=high"
 
 

@@ -1,12 +1,16 @@
 """Assessments of units: a team, product or platform of an organisation is assessed on its own."""
 
+import csv
+import io
+import json
 from typing import Any
 
 from django.contrib.auth.models import User
 
+from assessments import services
 from assessments.models import Assessment, Respondent
 from organisations.models import Membership, Organisation, Unit
-from tests.assessments.conftest import client_for, member
+from tests.assessments.conftest import answer_all, client_for, member
 
 
 def create(client: Any, **body: Any) -> Any:
@@ -139,3 +143,28 @@ def test_a_respondent_without_a_role_still_reads_the_assessment_they_answer(
     Respondent.objects.create(assessment_id=mine, user=guest)
 
     assert client_for(guest).get(f"/api/v1/assessments/{mine}/").status_code == 200
+
+
+def test_feed_rows_name_the_unit_by_its_uuid_in_json_jsonl_and_csv(
+    rubric: Any, organisation: Organisation, owner: User
+) -> None:
+    unit = Unit.objects.create(organisation=organisation, slug="payments", name="Payments")
+    client = client_for(owner)
+    of_unit = services.assessment_create(
+        organisation=organisation, version=rubric, user=owner, title="unit", unit=unit
+    )
+    whole = services.assessment_create(
+        organisation=organisation, version=rubric, user=owner, title="whole"
+    )
+    for assessment in (of_unit, whole):
+        answer_all(assessment, owner)
+        services.assessment_submit(assessment=assessment, user=owner)
+
+    rows = client.get("/api/v1/scores/").json()["results"]
+    by_title = {row["title"]: row["unit_uuid"] for row in rows}
+    assert by_title == {"unit": str(unit.uuid), "whole": None}
+    lines = b"".join(client.get("/api/v1/scores/?format=jsonl").streaming_content).splitlines()
+    assert [json.loads(line)["unit_uuid"] for line in lines] == [row["unit_uuid"] for row in rows]
+    text = b"".join(client.get("/api/v1/scores/?format=csv").streaming_content).decode()
+    table = {row["title"]: row["unit_uuid"] for row in csv.DictReader(io.StringIO(text))}
+    assert table == {"unit": str(unit.uuid), "whole": ""}
