@@ -632,10 +632,25 @@ def _result(assessment: Assessment) -> Result | None:
 
 @admin.register(Assessment)
 class AssessmentAdmin(AuditedAdmin):
-    list_display = ["id", "organisation", "version", "title", "status", "submitted_at", "level"]
-    list_filter = ["status", "organisation", "version__questionnaire", "result__level_name"]
-    list_select_related = ["organisation", "version__questionnaire", "result"]
-    search_fields = ["title", "organisation__name"]
+    list_display = [
+        "id",
+        "organisation",
+        "unit",
+        "version",
+        "title",
+        "status",
+        "submitted_at",
+        "level",
+    ]
+    list_filter = [
+        "status",
+        "organisation",
+        "unit__kind",
+        "version__questionnaire",
+        "result__level_name",
+    ]
+    list_select_related = ["organisation", "unit", "version__questionnaire", "result"]
+    search_fields = ["title", "organisation__name", "unit__name", "unit__slug"]
     readonly_fields = ["overall", "overall_percent", "level", "engine_version", "computed_at"]
     inlines = [AnswerInline]
     actions = ["recompute_dry_run"]
@@ -644,7 +659,7 @@ class AssessmentAdmin(AuditedAdmin):
             None,
             {
                 "fields": [
-                    ("organisation", "version"),
+                    ("organisation", "unit", "version"),
                     "title",
                     ("status", "copied_from"),
                     ("created_by", "created_at", "updated_at"),

@@ -18,7 +18,7 @@ from assessments.models import (
     QuestionnaireVersion,
     Section,
 )
-from organisations.models import Organisation
+from organisations.models import Organisation, Unit
 from tests.factories import DisciplineFactory
 
 pytestmark = pytest.mark.django_db
@@ -577,3 +577,25 @@ def test_an_existing_section_made_a_second_root_is_refused(
     text = response.content.decode()
     assert "“delivery” needs a parent" in text and "“root” needs a parent" not in text
     assert Section.objects.get(pk=delivery.pk).parent is not None
+
+
+def test_assessment_admin_names_the_unit_assessed_and_filters_by_its_kind(
+    manager: Client, superuser: User, published: QuestionnaireVersion
+) -> None:
+    organisation = Organisation.objects.create(slug="acme", name="Acme")
+    unit = Unit.objects.create(organisation=organisation, slug="payments", name="Payments team")
+    of_unit = services.assessment_create(
+        organisation=organisation, version=published, user=superuser, title="Q4", unit=unit
+    )
+    whole = start_assessment(published, superuser, organisation=organisation, title="Whole")
+
+    listing = manager.get(changelist_url(Assessment), {"unit__kind": "team"})
+    assert listing.status_code == 200
+    shown = list(listing.context["cl"].result_list)
+    assert shown == [of_unit]
+    assert "Payments team" in listing.content.decode()
+
+    page = manager.get(change_url(of_unit))
+    assert page.status_code == 200
+    assert "Payments team" in page.content.decode()
+    assert "Payments team" not in manager.get(change_url(whole)).content.decode()
