@@ -354,15 +354,23 @@ class AssessmentViewSet(
             versions = versions.filter(number=data["version"])
         version = versions.first()
         if version is None:
-            field = "version" if "version" in data else "questionnaire"
-            raise exceptions.ValidationError(
-                {
-                    field: [
-                        f"No published questionnaire '{data['questionnaire']}'"
-                        + (f" version {data['version']}." if "version" in data else ".")
-                    ]
-                }
-            )
+            if "version" in data:
+                field = "version"
+                detail = f"No published questionnaire '{data['questionnaire']}' version "
+                detail += f"{data['version']}."
+            else:
+                # Say what does exist: a newcomer guessing "devops" learns the real slug.
+                field = "questionnaire"
+                published = sorted(
+                    QuestionnaireVersion.objects.filter(
+                        status=QuestionnaireVersion.Status.PUBLISHED
+                    )
+                    .values_list("questionnaire__slug", flat=True)
+                    .distinct()
+                )
+                detail = f"No published questionnaire '{data['questionnaire']}'. Published: "
+                detail += (", ".join(published) or "none") + "."
+            raise exceptions.ValidationError({field: [detail]})
         unit = None
         if "unit" in data:
             unit = membership.organisation.units.filter(slug=data["unit"]).first()

@@ -332,6 +332,19 @@ def test_creating_an_assessment_with_bad_input_is_a_400(
     assert attr in errors(response)
 
 
+def test_an_unknown_questionnaire_is_a_400_that_lists_the_published_ones(
+    rubric: Any, owner: User
+) -> None:
+    response = create(client_for(owner), questionnaire="devops")
+    assert response.status_code == 400
+    assert errors(response)["questionnaire"] == (
+        "No published questionnaire 'devops'. Published: rubric-example."
+    )
+    response = create(client_for(owner), version=9)
+    assert errors(response)["version"] == "No published questionnaire 'rubric-example' version 9."
+    assert not Assessment.objects.exists()
+
+
 def test_an_assessment_points_at_the_exact_version_it_was_answered_on(
     rubric: Any, owner: User
 ) -> None:
