@@ -18,10 +18,9 @@ from django.http import Http404
 
 from assessments import selectors
 from assessments.models import Assessment
-from organisations.models import Membership, Organisation
+from organisations.models import EDIT_ROLES, Membership, Organisation, Unit
 
 User = AbstractBaseUser | AnonymousUser
-EDIT_ROLES = frozenset({Membership.Role.OWNER, Membership.Role.EDITOR})
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,15 @@ def assessment(user: User, pk: int, *, edit: bool = False, result: bool = False)
     if edit and not access.can_edit:
         raise PermissionDenied("Viewers can read this assessment but not change it.")
     return access
+
+
+def units_of(organisations: list[Organisation]) -> list[Unit]:
+    """The units of these organisations, by organisation then name (one query)."""
+    return list(
+        Unit.objects.filter(organisation__in=organisations)
+        .select_related("organisation")
+        .order_by("organisation__name", "name", "slug")
+    )
 
 
 def editable_organisations(user: User) -> list[Organisation]:

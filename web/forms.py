@@ -3,6 +3,7 @@ fit, ranges, "none of these", "not applicable") are checked by the service that 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.core.validators import RegexValidator
 
 from assessments import scoring, selectors, services
 from assessments.models import Question
-from organisations.models import Organisation
+from organisations.models import Organisation, Unit
 
 CHOICE_TYPES = {
     scoring.QuestionType.SINGLE_CHOICE,
@@ -150,17 +151,51 @@ class AnswerForm(forms.Form):
 
 
 class StartForm(forms.Form):
-    """Start a draft: which organisation, which questionnaire, a title."""
+    """Start a draft: which organisation, which of its units (or all of it), which
+    questionnaire, a title."""
 
     organisation = forms.ChoiceField()
+    unit = forms.ChoiceField(
+        label="Unit assessed",
+        required=False,
+        help_text="The team, product or platform assessed; leave it at the first choice to "
+        "assess the organisation as a whole.",
+    )
     questionnaire = forms.ChoiceField()
     title = forms.CharField(max_length=200, required=False)
 
     def __init__(
-        self, data: Any = None, *, organisations: list[Organisation], questionnaires: list[Any]
+        self,
+        data: Any = None,
+        *,
+        organisations: list[Organisation],
+        questionnaires: list[Any],
+        units: Sequence[Unit] = (),
     ) -> None:
         super().__init__(data)
         self.organisations = {org.slug: org for org in organisations}
         self.questionnaires = {q.slug: q for q in questionnaires}
+        # Unit slugs are unique per organisation only: a choice names both.
+        self.units = {f"{unit.organisation.slug}/{unit.slug}": unit for unit in units}
         self.fields["organisation"].choices = [(org.slug, org.name) for org in organisations]
         self.fields["questionnaire"].choices = [(q.slug, q.name) for q in questionnaires]
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for value, unit in self.units.items():
+            label = f"{unit.name} ({unit.get_kind_display().lower()})"
+            grouped.setdefault(unit.organisation.name, []).append((value, label))
+        self.fields["unit"].choices = [("", "The whole organisation"), *grouped.items()]
+        self.fields["unit"].widget.attrs["aria-describedby"] = "id_unit-help"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        value = cleaned.get("unit")
+        organisation = cleaned.get("organisation")
+        unit = self.units.get(value) if value else None
+        if unit is not None and organisation and unit.organisation.slug != organisation:
+            self.add_error(
+                "unit",
+                f"{unit.name} belongs to {unit.organisation.name}, not to "
+                f"{self.organisations[organisation].name}.",
+            )
+        cleaned["unit_object"] = unit
+        return cleaned

@@ -80,7 +80,9 @@ def home(request: HttpRequest) -> HttpResponse:
     start = None
     if editable:
         start = StartForm(
-            organisations=editable, questionnaires=list(selectors.questionnaire_list())
+            organisations=editable,
+            questionnaires=list(selectors.questionnaire_list()),
+            units=access.units_of(editable),
         )
     return render(
         request, "web/home.html", {"groups": list(by_organisation.values()), "start": start}
@@ -90,20 +92,29 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 @signed_in
 def start(request: HttpRequest) -> HttpResponse:
+    editable = access.editable_organisations(request.user)
     form = StartForm(
         request.POST,
-        organisations=access.editable_organisations(request.user),
+        organisations=editable,
         questionnaires=list(selectors.questionnaire_list()),
+        units=access.units_of(editable),
     )
     if not form.is_valid():
         return render(request, "web/start.html", {"form": form}, status=400)
     questionnaire = form.questionnaires[form.cleaned_data["questionnaire"]]
-    assessment = services.assessment_create(
-        organisation=form.organisations[form.cleaned_data["organisation"]],
-        version=questionnaire.published_versions[0],
-        user=request.user,
-        title=form.cleaned_data["title"],
-    )
+    try:
+        assessment = services.assessment_create(
+            organisation=form.organisations[form.cleaned_data["organisation"]],
+            version=questionnaire.published_versions[0],
+            user=request.user,
+            title=form.cleaned_data["title"],
+            unit=form.cleaned_data["unit_object"],
+        )
+    except ValidationError as error:
+        # The unit's preset targets do not fit this questionnaire version: say so on the form.
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+        return render(request, "web/start.html", {"form": form}, status=400)
     messages.success(request, f"Started “{assessment}”.")
     return redirect("web:assessment", pk=assessment.pk)
 

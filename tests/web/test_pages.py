@@ -11,6 +11,7 @@ from django.utils.html import escape
 
 from assessments import selectors, services
 from assessments.models import Answer, Assessment
+from organisations.models import Membership, Organisation, Unit
 from tests.assessments.conftest import MODELS_DIR, import_file
 from tests.web.conftest import PASSWORD, answer_sample, signed_in
 
@@ -91,6 +92,55 @@ def test_starting_in_an_organisation_you_cannot_edit_is_refused(world: Any, role
     )
     assert response.status_code == 400
     assert "Organisation: Select a valid choice" in response.content.decode()
+    assert Assessment.objects.count() == before
+
+
+def test_an_editor_starts_an_assessment_of_a_unit_with_its_targets(world: Any) -> None:
+    payments = Unit.objects.create(
+        organisation=world["acme"],
+        slug="payments",
+        name="Payments team",
+        targets={"devops-maturity": {"sections": {"plan": 80}}},
+    )
+    client = signed_in(world, "editor")
+    home = client.get("/").content.decode()
+    assert '<option value="acme/payments">Payments team (team)</option>' in home
+    assert "The whole organisation" in home
+    response = client.post(
+        "/assessments/new/",
+        {"organisation": "acme", "unit": "acme/payments", "questionnaire": "devops-maturity"},
+    )
+    created = Assessment.objects.get(unit=payments)
+    assert response["Location"] == f"/assessments/{created.pk}/"
+    assert created.targets == {"sections": {"plan": 80}}
+    viewer = signed_in(world, "viewer")
+    row = viewer.get("/").content.decode()
+    assert "<td>Payments team</td>" in row and "<td>Whole organisation</td>" in row
+    page = viewer.get(f"/assessments/{created.pk}/answer/plan/").content.decode()
+    assert '<p class="eyebrow">Acme · Payments team · DevOps maturity' in page
+
+
+def test_a_unit_of_another_organisation_cannot_be_assessed(world: Any) -> None:
+    globex = Organisation.objects.get(slug="globex")
+    Unit.objects.create(organisation=globex, slug="core", name="Core")
+    Membership.objects.create(
+        organisation=globex, user=world["users"]["editor"], role=Membership.Role.EDITOR
+    )
+    before = Assessment.objects.count()
+    response = signed_in(world, "editor").post(
+        "/assessments/new/",
+        {"organisation": "acme", "unit": "globex/core", "questionnaire": "devops-maturity"},
+    )
+    assert response.status_code == 400
+    assert "Core belongs to Globex, not to Acme." in response.content.decode()
+    response = signed_in(world, "outsider").post(
+        "/assessments/new/",
+        {"organisation": "globex", "unit": "acme/nope", "questionnaire": "devops-maturity"},
+    )
+    assert response.status_code == 400
+    assert "Unit assessed: Select a valid choice. acme/nope is not one of the available" in (
+        response.content.decode()
+    )
     assert Assessment.objects.count() == before
 
 

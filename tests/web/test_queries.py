@@ -11,6 +11,7 @@ import pytest
 
 from assessments import services
 from assessments.models import Assessment
+from organisations.models import Unit
 from tests.assessments.conftest import RUBRIC_KEYS, answer_all
 from tests.web.conftest import signed_in
 
@@ -20,10 +21,16 @@ SIGNED_IN = 2  # the session, the user
 
 
 def grow(world: dict[str, Any], size: int) -> None:
-    """`size` more drafts (half answered) and submitted results of Acme."""
+    """`size` more units, drafts of them (half answered) and submitted results of Acme."""
     owner, version = world["users"]["owner"], world["version"]
+    start = Unit.objects.count()
     for index in range(size):
-        draft = services.assessment_create(organisation=world["acme"], version=version, user=owner)
+        unit = Unit.objects.create(
+            organisation=world["acme"], slug=f"team-{start + index}", name=f"Team {start + index}"
+        )
+        draft = services.assessment_create(
+            organisation=world["acme"], version=version, user=owner, unit=unit
+        )
         if index % 2:
             answer_all(draft, owner, "partly")
         done = services.assessment_create(organisation=world["acme"], version=version, user=owner)
@@ -52,11 +59,11 @@ def budget(
 
 
 def test_home_page_budget(small_world: Any, django_assert_num_queries: Any) -> None:
-    # session, user; organisations with the role; assessments with organisation,
-    # questionnaire, people and result; the drafts' answers; the questionnaires that can be
-    # started and their published versions
+    # session, user; organisations with the role; assessments with organisation, unit,
+    # questionnaire, people and result; the drafts' answers; the units that can be assessed;
+    # the questionnaires that can be started and their published versions
     budget(
-        small_world, django_assert_num_queries, lambda w: "/", SIGNED_IN + 5, lambda w: grow(w, 4)
+        small_world, django_assert_num_queries, lambda w: "/", SIGNED_IN + 6, lambda w: grow(w, 4)
     )
 
 
