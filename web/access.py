@@ -1,74 +1,73 @@
-"""Who may see and change what on the web pages: the one place the pages ask.
+"""What the pages ask about access, answered by the API's own mechanism.
 
-The rules are the API's: an assessment is visible to the members of its organisation
-(`selectors.assessments_for`), owners and editors change it, viewers read it, and anyone
-else gets a 404 exactly like for a missing one. Views call these functions and nothing
-else; when organisations get their own access mechanism, only the bodies here change.
+organisations.access holds the rules and resolves the organisation and the caller's role once
+per request; assessments.access finds an assessment with them. The pages add only their own
+shape: an assessment paired with what the caller may do to it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from assessments import access as assessment_access
 from assessments import selectors
 from assessments.models import Assessment
-from organisations.models import EDIT_ROLES, Membership, Organisation, Unit
+from organisations import access
+from organisations.access import Need
+from organisations.models import EDIT_ROLES, Organisation, Unit
 
 User = AbstractBaseUser | AnonymousUser
+
+__all__ = ["EDIT_ROLES", "Access", "assessment", "assessments", "organisations", "units_of"]
 
 
 @dataclass(frozen=True)
 class Access:
     assessment: Assessment
-    role: str
+    access: access.Access
 
     @property
     def can_edit(self) -> bool:
-        return self.role in EDIT_ROLES
+        return self.access.can_edit
 
-
-def _role(user: Any, organisation: Any) -> Subquery:
-    return Subquery(
-        Membership.objects.filter(organisation=organisation, user=user).values("role")[:1]
-    )
+    @property
+    def role(self) -> str | None:
+        return self.access.role
 
 
 def assessments(user: User) -> QuerySet[Assessment]:
-    """The assessments the user may read, each with `my_role` (one query when evaluated)."""
-    if not user.is_authenticated:
-        return Assessment.objects.none()
-    return selectors.assessments_for(user).annotate(my_role=_role(user, OuterRef("organisation")))
+    """The assessments the user may read, each with `my_role` and `responds`."""
+    return assessment_access.annotated(user)
 
 
 def organisations(user: User) -> QuerySet[Organisation]:
     """The user's organisations, each with `my_role`."""
-    if not user.is_authenticated:
-        return Organisation.objects.none()
-    return selectors.organisations_for(user).annotate(my_role=_role(user, OuterRef("pk")))
+    return access.member_organisations(user)
 
 
-def assessment(user: User, pk: int, *, edit: bool = False, result: bool = False) -> Access:
-    """The assessment `pk` as the user may use it, in one query.
+def assessment(
+    request: HttpRequest, pk: int, *, edit: bool = False, result: bool = False
+) -> Access:
+    """The assessment `pk` as the caller may use it, in one query.
 
-    404 when the user may not see it (or it does not exist); 403 when `edit` is asked of a
-    viewer. `result` loads the stored result along with it.
+    404 when the caller may not see it (or it does not exist); 403 when `edit` is asked of
+    someone who may only read it. `result` loads the stored result along with it.
     """
-    queryset = assessments(user)
+    queryset = selectors.assessments_for(request.user)
     if result:
         queryset = queryset.select_related("result")
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise Http404("No such assessment.")
-    access = Access(found, found.my_role)
-    if edit and not access.can_edit:
-        raise PermissionDenied("Viewers can read this assessment but not change it.")
-    return access
+    found = assessment_access.assessment(
+        request,
+        pk,
+        Need.EDIT if edit else Need.READ,
+        queryset=queryset,
+        message="Viewers can read this assessment but not change it.",
+    )
+    return Access(found, request.access)
 
 
 def units_of(organisations: list[Organisation]) -> list[Unit]:
@@ -82,4 +81,4 @@ def units_of(organisations: list[Organisation]) -> list[Unit]:
 
 def editable_organisations(user: User) -> list[Organisation]:
     """Organisations where the user may start an assessment."""
-    return [org for org in organisations(user) if org.my_role in EDIT_ROLES]
+    return access.editable_organisations(user)

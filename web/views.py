@@ -183,7 +183,7 @@ class Answering:
 
 
 def _answering(request: HttpRequest, pk: int, *, edit: bool) -> Answering:
-    found = access.assessment(request.user, pk, edit=edit)
+    found = access.assessment(request, pk, edit=edit)
     return Answering(found.assessment, found.can_edit)
 
 
@@ -453,7 +453,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _submitted(request: HttpRequest, pk: int) -> access.Access:
-    found = access.assessment(request.user, pk, result=True)
+    found = access.assessment(request, pk, result=True)
     if not found.assessment.is_submitted or getattr(found.assessment, "result", None) is None:
         raise Http404("This assessment has no result until it is submitted.")
     return found
@@ -545,7 +545,7 @@ def report_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @signed_in
 def copy(request: HttpRequest, pk: int) -> HttpResponse:
-    found = access.assessment(request.user, pk, edit=True)
+    found = access.assessment(request, pk, edit=True)
     try:
         outcome = services.assessment_copy(assessment=found.assessment, user=request.user)
     except services.Conflict as conflict:

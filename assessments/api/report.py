@@ -17,7 +17,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from assessments import report, selectors
+from assessments import access, report, selectors
 from assessments.models import Assessment
 
 
@@ -37,14 +37,8 @@ class _ResultDocumentView(APIView):
     content_negotiation_class = DocumentNegotiation
 
     def assessment(self, pk: int) -> Assessment:
-        assessment = (
-            selectors.assessments_for(self.request.user)
-            .select_related("result")
-            .filter(pk=pk)
-            .first()
-        )
-        if assessment is None:
-            raise exceptions.NotFound()
+        readable = selectors.assessments_for(self.request.user).select_related("result")
+        assessment = access.assessment(self.request, pk, queryset=readable)
         if not assessment.is_submitted or getattr(assessment, "result", None) is None:
             raise exceptions.NotFound("This assessment has no result until it is submitted.")
         return assessment

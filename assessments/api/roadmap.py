@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments import roadmap, selectors
+from assessments import access, roadmap, selectors
 from assessments.api import examples
 from assessments.feed import safe_cell
 from assessments.models import Assessment
@@ -73,14 +73,8 @@ class RoadmapView(APIView):
 
     def _assessment(self, pk: int) -> Assessment:
         # One query: the assessment (of the caller's organisations) joined with its result.
-        assessment = (
-            selectors.assessments_for(self.request.user)
-            .select_related("result")
-            .filter(pk=pk)
-            .first()
-        )
-        if assessment is None:
-            raise exceptions.NotFound()
+        readable = selectors.assessments_for(self.request.user).select_related("result")
+        assessment = access.assessment(self.request, pk, queryset=readable)
         if not assessment.is_submitted or getattr(assessment, "result", None) is None:
             raise exceptions.NotFound("This assessment has no result until it is submitted.")
         return assessment

@@ -3,8 +3,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db.models import OuterRef, QuerySet, Subquery, TextField
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assessments import access as assessment_access
 from assessments import selectors, services
 from assessments.api import examples, rendered, serializers
 from assessments.models import (
@@ -31,7 +34,10 @@ from assessments.models import (
 )
 from opsassess.core import tokens
 from opsassess.core.api.errors import PreconditionRequired
-from organisations.models import READ_ROLES, Membership, OrganisationAPIKey
+from organisations import access
+from organisations.access import Need
+from organisations.api.permissions import OrganisationPermission
+from organisations.models import OrganisationAPIKey
 
 CONFLICT = serializers.ConflictResponseSerializer
 FORBIDDEN = ErrorResponse403Serializer
@@ -210,10 +216,6 @@ def _answers_body(
     }
 
 
-def _membership(request: Request, organisation_id: int) -> Membership | None:
-    return Membership.objects.filter(user=request.user, organisation_id=organisation_id).first()
-
-
 class AssessmentFilter(filters.FilterSet):
     organisation = filters.CharFilter(
         field_name="organisation__slug", help_text="Organisation slug."
@@ -309,12 +311,13 @@ class AssessmentViewSet(
             return serializers.AssessmentSerializer
         return serializers.AssessmentDetailSerializer
 
+    def get_object(self, need: Need = Need.READ, message: str | None = None) -> Assessment:
+        return assessment_access.assessment(
+            self.request, self.kwargs["pk"], need, queryset=self.get_queryset(), message=message
+        )
+
     def _editable(self) -> Assessment:
-        assessment = self.get_object()
-        membership = _membership(self.request, assessment.organisation_id)
-        if membership is None or not membership.can_edit:
-            raise exceptions.PermissionDenied("Viewers can read this assessment but not change it.")
-        return assessment
+        return self.get_object(Need.EDIT, "Viewers can read this assessment but not change it.")
 
     def _detail(
         self, assessment: Assessment, answers: dict[str, selectors.StoredAnswer] | None = None
@@ -336,16 +339,13 @@ class AssessmentViewSet(
         serializer = serializers.AssessmentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        membership = (
-            Membership.objects.filter(user=request.user, organisation__slug=data["organisation"])
-            .select_related("organisation")
-            .first()
-        )
-        if membership is None or not membership.can_edit:
+        try:
+            organisation = access.organisation(request, data["organisation"], Need.EDIT)
+        except (Http404, DjangoPermissionDenied):
             # The same answer for foreign and unknown organisations: slugs don't leak.
             raise exceptions.ValidationError(
                 {"organisation": [f"No organisation '{data['organisation']}' you can edit."]}
-            )
+            ) from None
         versions = QuestionnaireVersion.objects.filter(
             questionnaire__slug=data["questionnaire"],
             status=QuestionnaireVersion.Status.PUBLISHED,
@@ -373,13 +373,13 @@ class AssessmentViewSet(
             raise exceptions.ValidationError({field: [detail]})
         unit = None
         if "unit" in data:
-            unit = membership.organisation.units.filter(slug=data["unit"]).first()
+            unit = organisation.organisation.units.filter(slug=data["unit"]).first()
             if unit is None:
                 raise exceptions.ValidationError(
-                    {"unit": [f"No unit '{data['unit']}' in {membership.organisation.slug}."]}
+                    {"unit": [f"No unit '{data['unit']}' in {organisation.organisation.slug}."]}
                 )
         assessment = services.assessment_create(
-            organisation=membership.organisation,
+            organisation=organisation.organisation,
             version=version,
             user=request.user,
             title=data["title"],
@@ -611,7 +611,20 @@ class OrganisationViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [OrganisationPermission]
+    organisation_needs = {
+        "retrieve": Need.MEMBER,
+        "tools:GET": Need.READ,
+        "tools:PUT": Need.EDIT,
+        "history": Need.READ,
+        "keys": Need.OWN,
+        "revoke_key": Need.OWN,
+    }
+    organisation_refusals = {
+        "tools:PUT": "Viewers cannot change the tools in use.",
+        "keys": "Only the organisation's owners manage API keys.",
+        "revoke_key": "Only the organisation's owners manage API keys.",
+    }
     serializer_class = serializers.OrganisationSerializer
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
@@ -622,10 +635,13 @@ class OrganisationViewSet(
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return selectors.Organisation.objects.none()
-        role = Membership.objects.filter(
-            organisation=OuterRef("pk"), user=self.request.user
-        ).values("role")[:1]
-        return selectors.organisations_for(self.request.user).annotate(my_role=Subquery(role))
+        return access.member_organisations(self.request.user)
+
+    def get_object(self) -> Any:
+        # OrganisationPermission resolved it (with the caller's role) before the view ran.
+        organisation = self.request.organisation
+        organisation.my_role = self.request.role
+        return organisation
 
     @extend_schema(
         methods=["GET"],
@@ -644,10 +660,8 @@ class OrganisationViewSet(
     )
     @action(detail=True, methods=["get", "put"], filter_backends=[])
     def tools(self, request: Request, slug: str | None = None) -> Response:
-        organisation = self._readable()
+        organisation = self.get_object()
         if request.method == "PUT":
-            if organisation.my_role not in {Membership.Role.OWNER, Membership.Role.EDITOR}:
-                raise exceptions.PermissionDenied("Viewers cannot change the tools in use.")
             serializer = serializers.OrganisationToolsSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             services.organisation_set_tools(
@@ -666,7 +680,7 @@ class OrganisationViewSet(
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request: Request, slug: str | None = None) -> Response:
-        organisation = self._readable()
+        organisation = self.get_object()
         unknown = set(request.query_params) - {"questionnaire", "format"}
         if unknown:
             raise exceptions.ValidationError(
@@ -705,21 +719,6 @@ class OrganisationViewSet(
             )
         return Response(rows)
 
-    def _readable(self) -> Any:
-        organisation = self.get_object()
-        if organisation.my_role not in READ_ROLES:
-            raise exceptions.PermissionDenied(
-                "Respondents answer the assessments they are asked to; the organisation's "
-                "results and settings are for its owners, editors and viewers."
-            )
-        return organisation
-
-    def _owned(self) -> Any:
-        organisation = self.get_object()
-        if organisation.my_role != Membership.Role.OWNER:
-            raise exceptions.PermissionDenied("Only the organisation's owners manage API keys.")
-        return organisation
-
     @extend_schema(
         methods=["GET"],
         tags=["api keys"],
@@ -736,7 +735,7 @@ class OrganisationViewSet(
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def keys(self, request: Request, slug: str | None = None) -> Response:
-        organisation = self._owned()
+        organisation = self.get_object()
         if request.method == "POST":
             serializer = serializers.APIKeyCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
@@ -761,7 +760,7 @@ class OrganisationViewSet(
         url_path=r"keys/(?P<prefix>[A-Za-z0-9]+)",
     )
     def revoke_key(self, request: Request, slug: str | None = None, prefix: str = "") -> Response:
-        organisation = self._owned()
+        organisation = self.get_object()
         key = get_object_or_404(organisation.api_keys, prefix=prefix)
         services.api_key_revoke(key=key)
         return Response(status=status.HTTP_204_NO_CONTENT)

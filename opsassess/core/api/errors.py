@@ -7,7 +7,7 @@ the same JSON shape as every other error: {"type", "errors": [{"code", "detail",
 import re
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
@@ -76,6 +76,9 @@ class ApiExceptionHandler(ExceptionHandler):
         if isinstance(exc, Conflict):
             extra = exc.extra if isinstance(exc.extra, dict) else {}
             return ConflictError(exc.detail, code=exc.code, extra=extra)
+        if isinstance(exc, PermissionDenied) and exc.args:
+            # organisations.access says why a role falls short: keep the reason.
+            return exceptions.PermissionDenied(str(exc.args[0]))
         return super().convert_known_exceptions(exc)
 
     def get_response(self, exc: exceptions.APIException, data: dict[str, Any]) -> Response:
