@@ -30,6 +30,13 @@ class Organisation(models.Model):
     )
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200)
+    portfolio_roll_up = models.CharField(
+        max_length=8,
+        choices=[("mean", "Mean"), ("median", "Median"), ("minimum", "Minimum")],
+        default="mean",
+        help_text="How the portfolio combines the units' scores into the organisation's: the "
+        "mean, the median, or the weakest unit's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
@@ -38,6 +45,12 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(portfolio_roll_up__in=["mean", "median", "minimum"]),
+                name="organisation_roll_up_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
