@@ -35,6 +35,7 @@ from assessments.models import (
     Section,
 )
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
+from opsassess.core.exceptions import Conflict, StaleVersion
 from organisations.models import Membership, Organisation, Unit
 
 TAG_MODELS = {
@@ -46,20 +47,6 @@ TAG_MODELS = {
 
 
 ANSWER_FIELDS = ("choices", "number", "not_applicable", "comment", "evidence_url")
-
-
-class StaleVersion(Exception):
-    """The client's view of the resource is out of date (HTTP 412)."""
-
-
-class Conflict(Exception):
-    """The request is valid but the resource's state forbids it (HTTP 409)."""
-
-    def __init__(self, detail: str, *, code: str = "conflict", extra: Any = None) -> None:
-        self.detail = detail
-        self.code = code
-        self.extra = extra
-        super().__init__(detail)
 
 
 # --- questionnaires ---------------------------------------------------------------------------

@@ -5,25 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0003_units_invitations_respondent_role'),
+        ("organisations", "0003_units_invitations_respondent_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalorganisation',
-            name='portfolio_roll_up',
-            field=models.CharField(choices=[('mean', 'Mean'), ('median', 'Median'), ('minimum', 'Minimum')], default='mean', help_text="How the portfolio combines the units' scores into the organisation's: the mean, the median, or the weakest unit's.", max_length=8),
+            model_name="historicalorganisation",
+            name="portfolio_roll_up",
+            field=models.CharField(
+                choices=[("mean", "Mean"), ("median", "Median"), ("minimum", "Minimum")],
+                default="mean",
+                help_text="How the portfolio combines the units' scores into the organisation's: the mean, the median, or the weakest unit's.",
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='portfolio_roll_up',
-            field=models.CharField(choices=[('mean', 'Mean'), ('median', 'Median'), ('minimum', 'Minimum')], default='mean', help_text="How the portfolio combines the units' scores into the organisation's: the mean, the median, or the weakest unit's.", max_length=8),
+            model_name="organisation",
+            name="portfolio_roll_up",
+            field=models.CharField(
+                choices=[("mean", "Mean"), ("median", "Median"), ("minimum", "Minimum")],
+                default="mean",
+                help_text="How the portfolio combines the units' scores into the organisation's: the mean, the median, or the weakest unit's.",
+                max_length=8,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('portfolio_roll_up__in', ['mean', 'median', 'minimum'])), name='organisation_roll_up_valid'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("portfolio_roll_up__in", ["mean", "median", "minimum"])),
+                name="organisation_roll_up_valid",
+            ),
         ),
     ]

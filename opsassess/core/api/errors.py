@@ -13,6 +13,8 @@ from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from opsassess.core.exceptions import Conflict, StaleVersion
+
 
 class ConflictError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -56,8 +58,6 @@ def _printable(value: Any) -> Any:
 
 class ApiExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
-        from assessments.services import Conflict, StaleVersion
-
         if isinstance(exc, StaleVersion):
             return PreconditionFailed()
         if isinstance(exc, RequestDataTooBig):
