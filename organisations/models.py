@@ -239,7 +239,10 @@ class Unit(models.Model):
 
         problems = targets.problems(self.targets)
         if problems:
-            raise ValidationError(problems)
+            # Forms know the field only: the place inside it leads each message.
+            raise ValidationError(
+                {"targets": [f"{where}: {message}" for where, message in problems.items()]}
+            )
         if self.parent_id is None:
             return
         parent = Unit.objects.filter(pk=self.parent_id).values("organisation_id").first()
@@ -277,9 +280,19 @@ def _invitation_expiry() -> Any:
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def pending(self) -> InvitationQuerySet:
         """Neither accepted, revoked nor expired: the invitations that can still be accepted."""
-        return self.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        )
+        return self.with_status("pending")
+
+    def with_status(self, status: str) -> InvitationQuerySet:
+        """The invitations whose `status` is `status` (one of INVITATION_STATUSES)."""
+        now = timezone.now()
+        unused = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+        rule = {
+            "pending": unused & Q(expires_at__gt=now),
+            "accepted": Q(accepted_at__isnull=False),
+            "revoked": Q(accepted_at__isnull=True, revoked_at__isnull=False),
+            "expired": unused & Q(expires_at__lte=now),
+        }[status]
+        return self.filter(rule)
 
 
 class Invitation(models.Model):

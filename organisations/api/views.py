@@ -12,9 +12,8 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_serializers import ErrorResponse403Serializer
@@ -317,15 +316,7 @@ class InvitationFilter(filters.FilterSet):
         fields = ["status"]
 
     def by_status(self, queryset: QuerySet[Invitation], name: str, value: str) -> Any:
-        now = timezone.now()
-        open_ = Q(accepted_at__isnull=True, revoked_at__isnull=True)
-        rule = {
-            "pending": open_ & Q(expires_at__gt=now),
-            "accepted": Q(accepted_at__isnull=False),
-            "revoked": Q(accepted_at__isnull=True, revoked_at__isnull=False),
-            "expired": open_ & Q(expires_at__lte=now),
-        }[value]
-        return queryset.filter(rule)
+        return queryset.with_status(value)  # type: ignore[attr-defined]
 
 
 INVITATIONS_ARE_FOR_OWNERS = "Only the organisation's owners see and send invitations."

@@ -120,7 +120,7 @@ def test_the_admin_refuses_unit_targets_of_the_wrong_shape(acme: Organisation) -
         unit.full_clean()
 
     assert refused.value.message_dict == {
-        "targets.devops.sections": ["An object: key -> percentage (0-100)."]
+        "targets": ["targets.devops.sections: An object: key -> percentage (0-100)."]
     }
 
 
