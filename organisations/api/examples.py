@@ -31,7 +31,7 @@ MEMBER = OpenApiExample(
         "since": "2026-12-01T09:00:00Z",
     },
     response_only=True,
-    status_codes=["201", "200"],
+    status_codes=["201"],
 )
 MEMBER_ROLE = OpenApiExample(
     "Make a member a viewer",
@@ -48,7 +48,7 @@ LAST_OWNER = OpenApiExample(
     status_codes=["409"],
 )
 UNIT_CREATE = OpenApiExample(
-    "A team inside a product, with goals",
+    "A team inside a product with goals",
     value={
         "slug": "checkout",
         "name": "Checkout",
@@ -70,7 +70,7 @@ UNIT = OpenApiExample(
         "created_at": "2026-12-01T09:00:00Z",
     },
     response_only=True,
-    status_codes=["201", "200"],
+    status_codes=["201"],
 )
 UNIT_MOVE = OpenApiExample(
     "Rename a unit and move it to the top",
@@ -93,7 +93,7 @@ INVITATION_CREATE = OpenApiExample(
     request_only=True,
 )
 INVITATION_CREATED = OpenApiExample(
-    "A new invitation, with its key",
+    "A new invitation with its key",
     value={
         "uuid": "5f0e2d4c-8b1a-4c3e-9d7f-2a6b8c0e4f13",
         "email": "priya@example.com",

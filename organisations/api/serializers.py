@@ -58,8 +58,8 @@ class MemberSerializer(serializers.Serializer):
     username = serializers.CharField(source="user.username")
     name = serializers.SerializerMethodField(help_text="First and last name; may be empty.")
     email = serializers.SerializerMethodField(
-        help_text="The member's e-mail address, shown to owners only (they invite and manage "
-        "members); null for everyone else."
+        help_text="The e-mail address of the member's account (empty when it has none), shown "
+        "to owners only (they invite and manage members); null for everyone else."
     )
     role = serializers.ChoiceField(choices=Membership.Role.choices, help_text=ROLE_HELP)
     since = serializers.DateTimeField(source="created_at", help_text="When they joined.")
@@ -67,7 +67,7 @@ class MemberSerializer(serializers.Serializer):
     def get_name(self, membership: Membership) -> str:
         return str(membership.user.get_full_name())
 
-    @extend_schema_field(serializers.EmailField(allow_null=True))
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_email(self, membership: Membership) -> str | None:
         return membership.user.email if self.context.get("show_email") else None
 
@@ -145,6 +145,12 @@ class UnitUpdateSerializer(UnitWriteSerializer):
 
 
 class InvitationSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(
+        read_only=True, help_text="The address invited; empty when a username was invited."
+    )
+    username = serializers.CharField(
+        read_only=True, help_text="The user invited; empty when an address was invited."
+    )
     status = serializers.ChoiceField(choices=INVITATION_STATUSES, read_only=True)
     invited_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
