@@ -244,6 +244,10 @@ def test_a_patch_changes_only_what_it_names_and_validates_it(
         "team",
     )
     assert checkout.targets == {"devops-maturity": {"level": "managed"}}
+    # a field left out keeps its value, defaults included: the product stays a product
+    renamed = api.patch(UNITS + "payments/", {"name": "Payments platform"}, format="json")
+    assert (renamed.json()["kind"], renamed.json()["parent"]) == ("product", None)
+    assert Unit.objects.get(slug="payments").kind == "product"
 
 
 def test_a_unit_without_assessments_or_children_is_deleted(
