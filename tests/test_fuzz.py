@@ -12,8 +12,9 @@ assessment, and checks the responses. Two tests per operation:
   (response_schema_conformance).
 
 Generated values are steered towards the test data: path parameters ({id}, {other_id},
-{slug}, {prefix}, {username}, {unit_slug}, {uuid}), the If-Match header and a few well-known query and body fields get a real
-assessment, slug, question key or ETag three times in four, chosen by a hash of the generated
+{slug}, {prefix}, {username}, {unit_slug}, {uuid}), the If-Match header and a few
+well-known query and body fields get a real assessment, slug, question key, username or ETag
+three times in four, chosen by a hash of the generated
 value (so runs stay deterministic); otherwise the generated value is sent. Without it almost
 every request would be a 404.
 
