@@ -286,7 +286,13 @@ SPECTACULAR_SETTINGS = {
         ]
     }
     # The `type` of the project's own error bodies (409, 412, 428, the login 429).
-    | {"ClientErrorTypeEnum": ["client_error"]},
+    | {"ClientErrorTypeEnum": ["client_error"]}
+    # Two kinds of `status`: an invitation's (organisations.api), and an assessment's, which
+    # keeps the name it had when it was the only one.
+    | {
+        "InvitationStatusEnum": "organisations.models.INVITATION_STATUSES",
+        "StatusEnum": "assessments.models.Assessment.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "opsassess.core.api.schema.truthful_errors",
