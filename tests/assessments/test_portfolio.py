@@ -335,3 +335,64 @@ def test_another_organisations_results_never_appear(acme: dict[str, Any]) -> Non
     assert [unit["slug"] for unit in body["units"]] == ["engineering", "payments", "search"]
     assert body["questionnaires"][0]["roll_up"]["overall_percent"] == "62.50"
     assert body["organisation_results"]["zebra-devops"]["overall_percent"] == "50.0000"
+
+
+def grow(acme: dict[str, Any], size: int) -> None:
+    """`size` more teams under Engineering, each with results of both questionnaires, an
+    older result too, and a draft."""
+    organisation, owner = acme["organisation"], acme["owner"]
+    start = organisation.units.count()
+    for index in range(start, start + size):
+        team = pw.unit(
+            organisation, f"team-{index}", f"Team {index}", parent=acme["units"]["search"]
+        )
+        for _ in range(2):
+            pw.result(organisation, acme["devops"], owner, {"plan": index % 5, "build": 1}, team)
+        pw.result(organisation, acme["mlops"], owner, {"data": 1, "models": 2, "serve": 3}, team)
+        services.assessment_create(
+            organisation=organisation, version=acme["mlops"], user=owner, unit=team
+        )
+
+
+@pytest.mark.parametrize(
+    ("query", "queries"),
+    [
+        # the organisation with the caller's role; the published versions; the discipline tags
+        # of the newest ones; the organisation's submitted assessments with their results;
+        # the top-level sections of the versions shown; their section scores; the units
+        ({}, 7),
+        # the same, after checking the slug names a published questionnaire
+        ({"questionnaire": "alpha-mlops"}, 8),
+    ],
+)
+def test_the_portfolio_takes_the_same_queries_at_5_and_30_units(
+    acme: dict[str, Any], django_assert_num_queries: Any, query: dict[str, str], queries: int
+) -> None:
+    client = APIClient()
+    client.force_authenticate(acme["owner"])
+    grow(acme, 2)
+    for size, more in [(5, 25), (30, 0)]:
+        assert acme["organisation"].units.count() == size
+        for url in (URL, URL + "report/"):
+            with django_assert_num_queries(queries):
+                assert client.get(url, query).status_code == 200
+        grow(acme, more)
+    body = client.get(URL).json()
+    assert len(body["units"]) == 30
+    assert body["questionnaires"][0]["roll_up"]["units"] == 29
+
+
+def test_an_api_key_reads_the_portfolio_in_a_fixed_number_of_queries(
+    acme: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    _, secret = services.api_key_create(
+        name="dashboard", organisation=acme["organisation"], created_by=acme["owner"]
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    assert client.get(URL).status_code == 200  # the first use stamps last_used_at
+    for more in (3, 0):
+        # the key; the organisation (of the key); then the portfolio's six
+        with django_assert_num_queries(8):
+            assert client.get(URL).status_code == 200
+        grow(acme, more)
