@@ -286,7 +286,9 @@ SPECTACULAR_SETTINGS = {
         ]
     }
     # The `type` of the project's own error bodies (409, 412, 428, the login 429).
-    | {"ClientErrorTypeEnum": ["client_error"]},
+    | {"ClientErrorTypeEnum": ["client_error"]}
+    # The portfolio's roll-up rule, in the organisation's PATCH and the portfolio alike.
+    | {"PortfolioRollUpEnum": ["mean", "median", "minimum"]},
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "opsassess.core.api.schema.truthful_errors",

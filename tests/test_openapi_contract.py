@@ -42,7 +42,7 @@ from assessments import services
 from assessments.models import Assessment
 from catalog.models import Tool
 from opsassess.wsgi import application
-from organisations.models import Membership, Organisation
+from organisations.models import Membership, Organisation, Unit
 from tests.assessments.conftest import MODELS_DIR, answer_all, import_file
 from tests.factories import (
     DisciplineFactory,
@@ -138,6 +138,7 @@ def build_world() -> World:
     answer_all(complete, owner, choice="partly")
     empty = draft(acme, owner, "Empty draft")
     other = draft(acme, owner, "Other questionnaire", version=three_tier)
+    Unit.objects.create(organisation=acme, slug="payments", name="Payments")
     foreign = submitted(globex, outsider, "Globex review")
     key, secret = services.api_key_create(name="BI sync", organisation=acme, created_by=owner)
 
@@ -867,6 +868,42 @@ CASES = [
     case("patch", AID + "answers/", 412, who="owner", params={"id": "$empty"},
          body={"answers": [{"question": "unit-tests", "choices": ["partly"]}]},
          headers={"If-Match": ""}, note="empty If-Match"),
+    # --- the portfolio, the roll-up rule, unit-aware history and compare (issue 15) ----------
+    case("get", ORG + "portfolio/", 200, who="viewer", params={"slug": "acme"}),
+    case("get", ORG + "portfolio/", 200, who="api-key", params={"slug": "acme"}, note="API key"),
+    case("get", ORG + "portfolio/", 200, who="owner", params={"slug": "acme"},
+         query={"questionnaire": "$rubric"}),
+    case("get", ORG + "portfolio/", 400, who="owner", params={"slug": "acme"},
+         query={"questionnaire": "no-such-questionnaire"}),
+    case("get", ORG + "portfolio/", 400, who="owner", params={"slug": "acme"},
+         query={"unit": "payments"}, note="unknown parameter"),
+    case("get", ORG + "portfolio/", 404, who="outsider", params={"slug": "acme"}),
+    case("get", ORG + "portfolio/", 404, who="api-key", params={"slug": "globex"},
+         note="another organisation's key"),
+    case("get", ORG + "portfolio/", 401, params={"slug": "acme"}),
+    case("get", ORG + "portfolio/report/", 200, who="owner", params={"slug": "acme"}),
+    case("get", ORG + "portfolio/report/", 200, who="api-key", params={"slug": "acme"},
+         note="API key"),
+    case("get", ORG + "portfolio/report/", 304, who="owner", params={"slug": "acme"},
+         headers={"If-None-Match": ETAG_OF_GET}),
+    case("get", ORG + "portfolio/report/", 400, who="owner", params={"slug": "acme"},
+         query={"questionnaire": ""}, note="blank questionnaire"),
+    case("get", ORG + "portfolio/report/", 404, who="outsider", params={"slug": "acme"}),
+    case("patch", ORG, 200, who="owner", params={"slug": "acme"},
+         body={"portfolio_roll_up": "median"}),
+    case("patch", ORG, 200, who="owner", params={"slug": "acme"}, body={"name": "Acme Inc"}),
+    case("patch", ORG, 400, who="owner", params={"slug": "acme"},
+         body={"portfolio_roll_up": "average"}),
+    case("patch", ORG, 403, who="viewer", params={"slug": "acme"},
+         body={"portfolio_roll_up": "median"}),
+    case("patch", ORG, 404, who="outsider", params={"slug": "acme"}, body={"name": "Mine"}),
+    case("patch", ORG, 401, params={"slug": "acme"}, body={"name": "Mine"}),
+    case("get", ORG + "history/", 400, who="owner", params={"slug": "acme"},
+         query={"questionnaire": "$rubric", "unit": "no-such-unit"}),
+    case("get", AID + "compare/{other_id}/", 200, who="owner",
+         params={"id": "$submitted", "other_id": "$second"}, query={"across_units": "true"}),
+    case("get", AID + "compare/{other_id}/", 400, who="owner",
+         params={"id": "$submitted", "other_id": "$second"}, query={"across_units": "maybe"}),
 ]  # fmt: skip
 
 

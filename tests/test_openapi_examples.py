@@ -152,6 +152,8 @@ KEYED_BY_DATA = {
     ".peers.disciplines",
     ".targets.sections",
     ".targets.disciplines",
+    ".organisation_results",
+    ".units[0].results",
 }
 
 
@@ -186,6 +188,9 @@ def test_every_request_example_gets_its_documented_status(seeded: dict[str, Any]
     sent["POST", "/api/v1/auth/token/", "LogIn"] = APIClient().post(
         "/api/v1/auth/token/", token_example, format="json"
     )
+    roll_up = ("PATCH", "/api/v1/organisations/{slug}/", "RollUpByTheWeakestUnit")
+    sent[roll_up] = api.patch("/api/v1/organisations/acme/", requests[roll_up], format="json")
+
     created_example = requests["POST", "/api/v1/assessments/", "StartAnAssessment"]
     created = api.post("/api/v1/assessments/", created_example, format="json")
     sent["POST", "/api/v1/assessments/", "StartAnAssessment"] = created
@@ -274,6 +279,9 @@ def test_response_examples_have_the_fields_of_the_real_responses(seeded: dict[st
         ),
         ("GET", "/api/v1/scores/", "200", "APage"): feed.get("/api/v1/scores/", {"page_size": 1}),
         ("POST", "/api/v1/auth/token/", "429", "LockedOut"): locked_out("mallory"),
+        ("GET", "/api/v1/organisations/{slug}/portfolio/", "200", "ADepartmentOfTwoTeams"): (
+            api.get("/api/v1/organisations/demo/portfolio/")
+        ),
     }
     assert {key for key in examples if key[3] not in ERROR_EXAMPLES} == set(real), (
         "response examples this test does not compare with a real response"
