@@ -396,3 +396,65 @@ def test_an_api_key_reads_the_portfolio_in_a_fixed_number_of_queries(
         with django_assert_num_queries(8):
             assert client.get(URL).status_code == 200
         grow(acme, more)
+
+
+# --- the printable page -------------------------------------------------------------------------
+
+
+def page(acme: dict[str, Any], **query: str) -> Any:
+    client = APIClient()
+    client.force_authenticate(acme["owner"])
+    response = client.get(URL + "report/", query)
+    assert response.status_code == 200, response.content[:500]
+    return response
+
+
+def test_the_page_is_self_contained_html_for_a4(acme: dict[str, Any]) -> None:
+    response = page(acme)
+    html = response.content.decode()
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert "@page { size: A4" in html
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+
+
+def test_the_page_shows_roll_ups_rolled_up_units_and_why_percentiles_are_hidden(
+    acme: dict[str, Any],
+) -> None:
+    set_rule(acme, "minimum")
+    html = page(acme).content.decode()
+    # Zebra DevOps comes first, with its roll-up by the weakest unit: Search at 50%.
+    assert html.index("Zebra DevOps") < html.index("Alpha MLOps")
+    assert "minimum: the weakest unit&#x27;s percent" in html
+    assert '<span class="big">50.00%</span>' in html
+    assert "rolled up from Payments, Search" in html
+    assert "Hidden: only 2 unit(s) have a result of this questionnaire" in html
+    # The heatmap is a table: a header cell per section, a row per unit, a roll-up row.
+    assert '<th scope="col" class="num">Plan</th><th scope="col" class="num">Build</th>' in html
+    assert ">25.0</td>" in html  # Search's plan, the weakest, also the roll-up's
+
+
+def test_the_page_shows_percentiles_once_five_units_have_results(acme: dict[str, Any]) -> None:
+    organisation, devops, owner = acme["organisation"], acme["devops"], acme["owner"]
+    for slug in ("ops", "web", "data"):
+        pw.result(
+            organisation, devops, owner, {"plan": 4, "build": 4}, pw.unit(organisation, slug, slug)
+        )
+    html = page(acme, questionnaire="zebra-devops").content.decode()
+    assert "Hidden: only" not in html
+    assert '<td class="num">70.0</td>' in html  # the three teams at 100%: (2 + 3/2) / 5
+    assert "Alpha MLOps" not in html
+
+
+def test_the_same_figures_give_the_same_bytes_and_a_304(acme: dict[str, Any]) -> None:
+    client = APIClient()
+    client.force_authenticate(acme["owner"])
+    first = client.get(URL + "report/")
+    again = client.get(URL + "report/")
+    assert first.content == again.content
+    assert first["ETag"] == again["ETag"]
+    assert client.get(URL + "report/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    set_rule(acme, "median")
+    changed = client.get(URL + "report/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
