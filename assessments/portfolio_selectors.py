@@ -280,6 +280,17 @@ def portfolio_of(organisation: Organisation, questionnaire: str | None = None) -
         .values_list("result_id", "key", "percent")
     ):
         scores[result_id][key] = percent
+    # Each shown result's section percents, in its questionnaire's column order.
+    heat_rows = {
+        row["result__pk"]: [
+            scores.get(row["result__pk"], {}).get(key) for key, _ in columns[questionnaire_id]
+        ]
+        for (_, questionnaire_id), row in latest.items()
+    }
+
+    def percents(row: dict[str, Any]) -> list[Decimal | None]:
+        return heat_rows[row["result__pk"]]
+
     units, below = _tree_order(
         list(
             organisation.units.order_by().values("pk", "uuid", "slug", "name", "kind", "parent_id")
@@ -291,10 +302,6 @@ def portfolio_of(organisation: Organisation, questionnaire: str | None = None) -
     summaries = []
     for q in questionnaires:
         slug, cols = q["slug"], columns[q["pk"]]
-
-        def percents(row: dict[str, Any], cols: list[tuple[str, str]] = cols) -> list[Any]:
-            found = scores.get(row["result__pk"], {})
-            return [found.get(key) for key, _ in cols]
 
         own = {
             unit.pk: latest[(unit.pk, q["pk"])] for unit in units if (unit.pk, q["pk"]) in latest

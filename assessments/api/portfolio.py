@@ -11,6 +11,7 @@ docs/portfolio.md.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import knox.auth
@@ -384,50 +385,60 @@ class PortfolioReportView(_PortfolioBase):
 # --- the printable page ------------------------------------------------------------------
 
 
-def _shade(percent: str | None) -> str:
-    """A cell's background: white to the report's blue by percent, text colour to match."""
+def _places(percent: str | None, places: int) -> str | None:
+    """A decimal string to `places` places (half to even), for the page; None stays None."""
     if percent is None:
-        return "background:#f6f8fa;color:#57606a"
+        return None
+    return str(Decimal(percent).quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN))
+
+
+def _heat(percent: str | None) -> dict[str, Any]:
+    """A heatmap cell: its text, and a background from white to the report's blue by percent
+    with a text colour that stays readable on it."""
+    if percent is None:
+        return {"text": None, "style": "background:#f6f8fa;color:#57606a"}
     share = max(0.0, min(float(percent), 100.0)) / 100
     low, high = (255, 255, 255), (0, 0x72, 0xB2)
     colour = "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(low, high, strict=True))
     ink = "#ffffff" if share > 0.55 else "#1f2328"
-    return f"background:#{colour};color:{ink}"
+    return {"text": _places(percent, 1), "style": f"background:#{colour};color:{ink}"}
 
 
 def report_context(body: dict[str, Any]) -> dict[str, Any]:
-    """The portfolio body arranged for the printable page: one block per questionnaire."""
+    """The portfolio body arranged for the printable page: one block per questionnaire, every
+    figure already written out (template filters per cell cost more than the rest)."""
+    names = {unit["uuid"]: unit["name"] for unit in body["units"]}
     blocks = []
     for index, questionnaire in enumerate(body["questionnaires"]):
         slug = questionnaire["slug"]
+        subjects = [(body["organisation"]["name"], 0, "organisation",
+                     body["organisation_results"].get(slug))]  # fmt: skip
+        subjects += [
+            (unit["name"], unit["depth"], unit["kind"], unit["results"].get(slug))
+            for unit in body["units"]
+        ]
+        empty = [None] * len(questionnaire["sections"])
         rows = []
-        own = body["organisation_results"].get(slug)
-        if own is not None:
-            rows.append({"name": body["organisation"]["name"], "depth": 0, "kind": "organisation",
-                         "organisation": True, "cell": own})  # fmt: skip
-        for unit in body["units"]:
-            rows.append({"name": unit["name"], "depth": unit["depth"], "kind": unit["kind"],
-                         "organisation": False, "cell": unit["results"].get(slug)})  # fmt: skip
-        for row in rows:
-            cell = row["cell"]
-            row["indent"] = f"padding-left:{6 + 10 * row['depth']}pt"
-            row["heat"] = [
-                {"percent": percent, "style": _shade(percent)}
-                for percent in (
-                    cell["sections"] if cell else [None] * len(questionnaire["sections"])
-                )
-            ]
-            if cell and cell["rolled_up"]:
-                names = {unit["uuid"]: unit["name"] for unit in body["units"]}
-                row["from_units"] = [names[uuid] for uuid in cell["from_units"]]
+        for position, (name, depth, kind, cell) in enumerate(subjects):
+            if position == 0 and cell is None:
+                continue  # the organisation's row only when it has a result of its own
+            rows.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "indent": f"padding-left:{6 + 10 * depth}pt",
+                    "cell": cell,
+                    "overall": _places(cell["overall_percent"], 2) if cell else None,
+                    "heat": [_heat(percent) for percent in (cell["sections"] if cell else empty)],
+                    "from_units": [names[uuid] for uuid in cell["from_units"]] if cell else [],
+                }
+            )
         blocks.append(
             {
                 "questionnaire": questionnaire,
                 "rows": rows,
-                "roll_up_heat": [
-                    {"percent": percent, "style": _shade(percent)}
-                    for percent in questionnaire["roll_up"]["sections"]
-                ],
+                "roll_up_overall": _places(questionnaire["roll_up"]["overall_percent"], 2),
+                "roll_up_heat": [_heat(p) for p in questionnaire["roll_up"]["sections"]],
                 "page_break": index > 0,
             }
         )
