@@ -274,7 +274,7 @@ def portfolio_of(organisation: Organisation, questionnaire: str | None = None) -
         ResultScore.objects.filter(
             result_id__in=[row["result__pk"] for row in latest.values()],
             axis=ResultScore.Axis.SECTION,
-            key__in=keys,
+            key__in=sorted(keys),
         )
         .order_by()
         .values_list("result_id", "key", "percent")
