@@ -195,3 +195,17 @@ def test_compare_refuses_bad_query_parameters(
     response = compare(acme, "payments-1", "payments-2", **query)
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == attr
+
+
+def test_a_units_history_takes_the_same_queries_at_two_sizes(
+    acme: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    payments = acme["units"]["payments"]
+    for more in (4, 0):
+        # the organisation with the caller's role; the unit; the questionnaire; the results
+        # with their assessments, versions and units; their discipline and hindrance figures
+        with django_assert_num_queries(5):
+            rows = history(acme, unit="payments").json()
+        for _ in range(more):
+            pw.result(acme["organisation"], acme["version"], acme["owner"], {"plan": 1}, payments)
+    assert len(rows) == 6
