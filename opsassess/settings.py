@@ -292,7 +292,9 @@ SPECTACULAR_SETTINGS = {
     | {
         "InvitationStatusEnum": "organisations.models.INVITATION_STATUSES",
         "StatusEnum": "assessments.models.Assessment.Status",
-    },
+    }
+    # The portfolio's roll-up rule, in the organisation's PATCH and the portfolio alike.
+    | {"PortfolioRollUpEnum": ["mean", "median", "minimum"]},
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "opsassess.core.api.schema.truthful_errors",

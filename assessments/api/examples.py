@@ -311,3 +311,9 @@ INCOMPLETE = OpenApiExample(
     response_only=True,
     status_codes=["409"],
 )  # fmt: skip
+
+ORGANISATION_UPDATE = OpenApiExample(
+    "Roll up by the weakest unit",
+    request_only=True,
+    value={"portfolio_roll_up": "minimum"},
+)

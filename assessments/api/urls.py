@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from assessments.api import views
 from assessments.api.feed import ScoresView
+from assessments.api.portfolio import PortfolioReportView, PortfolioView
 from assessments.api.report import RadarView, ReportView
 from assessments.api.roadmap import RoadmapView
 
@@ -20,4 +21,15 @@ urlpatterns = [
     path("assessments/<int:pk>/report/", ReportView.as_view(), name="assessment-report"),
     path("assessments/<int:pk>/radar.svg", RadarView.as_view(), name="assessment-radar"),
     path("assessments/<int:pk>/roadmap/", RoadmapView.as_view(), name="assessment-roadmap"),
+    # The portfolio across an organisation's units (slugs as the organisations router takes them).
+    re_path(
+        r"^organisations/(?P<slug>[-a-zA-Z0-9_]+)/portfolio/$",
+        PortfolioView.as_view(),
+        name="organisation-portfolio",
+    ),
+    re_path(
+        r"^organisations/(?P<slug>[-a-zA-Z0-9_]+)/portfolio/report/$",
+        PortfolioReportView.as_view(),
+        name="organisation-portfolio-report",
+    ),
 ]
