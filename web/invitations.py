@@ -5,9 +5,11 @@ Every rule is organisations.services' (who an invitation names, when it can be u
 accepting does to a membership); the pages choose what to show and where to go next.
 
 The key of an invitation is in the path of its page, so the page keeps it to itself: it is
-sent with `Referrer-Policy: no-referrer` (links and forms on it do not pass the address on),
-loads nothing from other sites (a Content-Security-Policy of 'self' says so to the browser),
-and our logs print the path with the key replaced (opsassess.core.logging). Whether a key
+sent with `Referrer-Policy: strict-origin`, so what the browser reports of it to the next page
+(ours or anyone's) is the site's origin, never the path; it loads nothing from other sites (a
+Content-Security-Policy of 'self' says so to the browser); and our logs print the path with
+the key replaced (opsassess.core.logging). Not `no-referrer`: under it browsers send
+`Origin: null` with the page's own forms, which CSRF protection must refuse. Whether a key
 names an invitation, and whether a username is taken, are answered at the pace sign-in allows
 (web.throttle).
 """
@@ -52,7 +54,7 @@ def after_accept(invitation: Invitation) -> str:
 
 def _keep_key(response: HttpResponse) -> HttpResponse:
     """Headers of every answer of the key's page: the key in its address goes nowhere."""
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "strict-origin"
     response["Content-Security-Policy"] = KEY_PAGE_CSP
     return response
 

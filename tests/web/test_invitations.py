@@ -80,10 +80,10 @@ def test_the_key_in_the_address_goes_nowhere_else(small_world: Any) -> None:
     _, key = invite(small_world, email="priya@example.com")
 
     for response in (Client().get(url(key)), Client().get(url("no-such-key"))):
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "strict-origin"
         assert "default-src 'self'" in response["Content-Security-Policy"]
         html = response.content.decode()
-        assert '<meta name="referrer" content="no-referrer">' in html
+        assert '<meta name="referrer" content="strict-origin">' in html
         # Nothing from another site: every address on the page is our own.
         assert not re.search(r"""(src|href|action)="(https?:)?//""", html)
 
