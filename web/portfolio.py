@@ -66,7 +66,8 @@ def shade(percent: str | None) -> str:
     rgb = tuple(round(a + (b - a) * float(share)) for a, b in zip(LOW, HIGH, strict=True))
     light = _luminance(rgb)
     ink = "#000000" if (light + 0.05) / 0.05 >= 1.05 / (light + 0.05) else "#ffffff"
-    return "background:#{:02x}{:02x}{:02x};color:{}".format(*rgb, ink)
+    colour = "".join(f"{channel:02x}" for channel in rgb)
+    return f"background:#{colour};color:{ink}"
 
 
 def _shades(texts: list[dict[str, Any]], percents: list[str | None]) -> list[dict[str, Any]]:

@@ -138,6 +138,10 @@ def test_a_questionnaire_that_is_not_published_is_a_400_naming_the_field(
 def test_respondents_are_told_why_they_do_not_read_the_portfolio(portfolio: Any) -> None:
     response = client_of(portfolio, "respondent").get(URL)
     assert response.status_code == 403
+    assert (
+        "Respondents answer the assessments they are asked to; the portfolio of every unit is "
+        "for the organisation's owners, editors and viewers." in text(response)
+    )
 
 
 @pytest.mark.django_db
