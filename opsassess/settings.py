@@ -358,6 +358,7 @@ LOGGING = {
     "loggers": {
         # Hidden on the record itself, so every handler it reaches sees the same text.
         "django.request": {"filters": ["secret_paths"]},
+        "django.security.csrf": {"filters": ["secret_paths"]},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
         # WeasyPrint's font subsetting (the report PDF) logs every table it touches.

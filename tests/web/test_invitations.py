@@ -96,9 +96,32 @@ def test_the_key_is_never_logged(small_world: Any, caplog: Any) -> None:
     client = signed_in(small_world, "editor")
     assert client.get(url(key)).status_code == 403
 
+    assert Client(enforce_csrf_checks=True).post(url(key)).status_code == 403
+
     assert "Not Found: /invitations/accept/[hidden]" in caplog.text
     assert "Forbidden: /invitations/accept/[hidden]" in caplog.text
+    assert "CSRF cookie not set.): /invitations/accept/[hidden]" in caplog.text
     assert key not in caplog.text
+
+
+def test_the_development_server_prints_request_lines_without_keys() -> None:
+    from django.utils.log import ServerFormatter
+
+    logger = logging.getLogger("django.server")
+    handler = next(h for h in logger.handlers if isinstance(h.formatter, ServerFormatter))
+    record = logger.makeRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /accounts/login/?next=%2Finvitations%2Faccept%2FVq3x7L-h0%2F HTTP/1.1", "200", "9"),
+        None,
+    )
+    assert handler.filter(record)
+    assert record.getMessage() == (
+        '"GET /accounts/login/?next=%2Finvitations%2Faccept%2F[hidden] HTTP/1.1" 200 9'
+    )
 
 
 # --- a new account ---------------------------------------------------------------------------
