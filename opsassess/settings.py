@@ -330,10 +330,36 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Invitation keys and password-reset tokens travel in paths; logged paths show neither.
+    "filters": {
+        "secret_paths": {
+            "()": "opsassess.core.logging.HideSecretPaths",
+            "prefixes": ["/invitations/accept/", "/accounts/reset/"],
+        }
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["secret_paths"]},
+        # The development server's request lines, as Django prints them, keys hidden.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["secret_paths"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # Lockouts are warnings; axes' start-up and bookkeeping lines are noise.
     "loggers": {
+        # Hidden on the record itself, so every handler it reaches sees the same text.
+        "django.request": {"filters": ["secret_paths"]},
+        "django.security.csrf": {"filters": ["secret_paths"]},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
         # WeasyPrint's font subsetting (the report PDF) logs every table it touches.
         "fontTools": {"level": "WARNING"},

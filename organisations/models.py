@@ -6,6 +6,7 @@ none of it. Changes that other apps must react to are announced by signals (`sig
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
@@ -133,6 +134,13 @@ class Membership(models.Model):
 # respondent is neither: they answer (and read) only the assessments they are asked to.
 READ_ROLES = frozenset({Membership.Role.OWNER, Membership.Role.EDITOR, Membership.Role.VIEWER})
 EDIT_ROLES = frozenset({Membership.Role.OWNER, Membership.Role.EDITOR})
+# What each role may do, in words for people (the API's help text, the pages).
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    Membership.Role.OWNER: "everything, members, invitations and keys included",
+    Membership.Role.EDITOR: "changes assessments, units and tools in use",
+    Membership.Role.VIEWER: "reads everything of the organisation",
+    Membership.Role.RESPONDENT: "answers the assessments they are asked to",
+}
 # Strongest first: an invitation accepted by a member never weakens their role.
 ROLE_STRENGTH: dict[str, int] = {
     Membership.Role.OWNER: 3,
@@ -268,6 +276,12 @@ class Unit(models.Model):
         return seen
 
 
+def secret_hash(secret: str) -> str:
+    """What is stored of an invitation's secret: its SHA-256, hex (the secret itself is 256
+    random bits)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 INVITATION_LIFETIME = timedelta(days=14)
 # What `Invitation.status` can be.
 INVITATION_STATUSES = ["pending", "accepted", "revoked", "expired"]
@@ -353,6 +367,17 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation of {self.email or self.username} to {self.organisation}"
+
+    @property
+    def role_description(self) -> str:
+        """What the offered role may do, in words."""
+        return ROLE_DESCRIPTIONS[self.role]
+
+    @property
+    def sender_name(self) -> str:
+        """Who sent it, as people read it ("" when that account is gone)."""
+        by = self.invited_by
+        return (by.get_full_name() or by.get_username()) if by is not None else ""
 
     @property
     def status(self) -> str:

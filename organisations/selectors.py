@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Q, QuerySet
 
-from organisations.models import Invitation, Membership, Organisation, Unit
+from organisations.models import Invitation, Membership, Organisation, Unit, secret_hash
 
 
 def addressed_to(user: AbstractBaseUser) -> Q:
@@ -15,6 +16,31 @@ def addressed_to(user: AbstractBaseUser) -> Q:
     if email:
         named |= Q(email__iexact=email, username="")
     return named
+
+
+def invitation_names(invitation: Invitation, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether the invitation is for `user` (addressed_to's rule, on one row)."""
+    if not user.is_authenticated:
+        return False
+    if invitation.username:
+        return invitation.username == user.get_username()
+    email = getattr(user, "email", "")
+    return bool(email) and invitation.email.casefold() == email.casefold()
+
+
+def invitation_by_secret(secret: str) -> Invitation | None:
+    """The invitation whose key this is, whatever its status, with its organisation and who
+    sent it (one query); None for a key that names none."""
+    return (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(secret_hash=secret_hash(secret))
+        .first()
+    )
+
+
+def has_account(email: str) -> bool:
+    """Whether an account has this e-mail address (in any letter case)."""
+    return bool(email) and get_user_model().objects.filter(email__iexact=email).exists()
 
 
 def members(organisation: Organisation) -> QuerySet[Membership]:

@@ -15,11 +15,14 @@ Rules kept here:
   so two concurrent moves cannot close a loop.
 - An invitation's secret is random, shown once and stored as a SHA-256 hash; an invitation is
   accepted once, before it expires, by the person it names. Accepting never weakens a role.
+  Without the key, only an invitation naming the signed-in user by username is accepted: an
+  account's e-mail address is not verified, so a matching address alone proves nothing. The
+  key of an invitation by e-mail to an address without an account may create that account,
+  in the transaction that accepts.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from collections import Counter
@@ -30,21 +33,23 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from opsassess.core.exceptions import Conflict
-from organisations import signals, targets
+from organisations import selectors, signals, targets
 from organisations.models import (
     ROLE_STRENGTH,
     Invitation,
     Membership,
     Organisation,
     Unit,
+    secret_hash,
     stronger_role,
 )
 
@@ -56,6 +61,11 @@ MAX_PURPOSE = 300
 
 class InvitationNotYours(PermissionDenied):
     """The invitation names another username or e-mail address than the caller's."""
+
+
+class InvitationNeedsKey(PermissionDenied):
+    """An invitation by e-mail address is accepted with its key only, never by a match of
+    the account's (unverified) address."""
 
 
 def _locked(organisation: Organisation) -> Organisation:
@@ -264,19 +274,6 @@ def unit_delete(*, unit: Unit) -> None:
 # --- invitations -------------------------------------------------------------------------------
 
 
-def secret_hash(secret: str) -> str:
-    """What is stored of a secret: its SHA-256, hex (the secret itself is 256 random bits)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _names(invitation: Invitation, user: AbstractBaseUser) -> bool:
-    """Whether the invitation is for `user` (selectors.addressed_to's rule, on one row)."""
-    if invitation.username:
-        return invitation.username == user.get_username()
-    email = getattr(user, "email", "")
-    return bool(email) and invitation.email.casefold() == email.casefold()
-
-
 def invitation_recipient(invitation: Invitation) -> str:
     """Where the invitation e-mail goes: its address, or the invited user's ("" for none)."""
     if invitation.email:
@@ -426,30 +423,19 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
     return current
 
 
-@transaction.atomic
-def invitation_accept(*, secret: str, user: AbstractBaseUser) -> Invitation:
-    """Accept the invitation whose secret this is, as `user`.
-
-    Raises Invitation.DoesNotExist for an unknown secret, InvitationNotYours (a
-    PermissionDenied) when it names someone else, and Conflict `invitation_used`,
-    `invitation_revoked` or `invitation_expired`. The user becomes a member in the invited role,
-    or keeps the role they hold when it is stronger; `invitation.membership` is what they now
-    hold. `signals.invitation_accepted` is sent inside this transaction, so what listeners
-    attach is committed with the acceptance or not at all.
-    """
-    invitation = (
+def _locked_invitation(**lookup: Any) -> Invitation | None:
+    """The invitation matching `lookup`, locked until the transaction ends, with its
+    organisation."""
+    return (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("organisation")
-        .filter(secret_hash=secret_hash(secret))
+        .filter(**lookup)
         .first()
     )
-    if invitation is None:
-        raise Invitation.DoesNotExist("No invitation with this key.")
-    if not _names(invitation, user):
-        raise InvitationNotYours(
-            "This invitation is for another "
-            + ("user." if invitation.username else "e-mail address than your account's.")
-        )
+
+
+def _check_usable(invitation: Invitation) -> None:
+    """Conflict `invitation_used`, `invitation_revoked` or `invitation_expired`, or nothing."""
     if invitation.accepted_at is not None:
         raise Conflict("This invitation was already accepted.", code="invitation_used")
     if invitation.revoked_at is not None:
@@ -459,6 +445,17 @@ def invitation_accept(*, secret: str, user: AbstractBaseUser) -> Invitation:
             f"This invitation expired on {invitation.expires_at:%Y-%m-%d}: ask for a new one.",
             code="invitation_expired",
         )
+
+
+def _not_yours(invitation: Invitation) -> InvitationNotYours:
+    return InvitationNotYours(
+        "This invitation is for another "
+        + ("user." if invitation.username else "e-mail address than your account's.")
+    )
+
+
+def _join(invitation: Invitation, user: AbstractBaseUser) -> Invitation:
+    """Accept the locked, usable `invitation` as `user` (whom it names)."""
     organisation = _locked(invitation.organisation)
     membership = organisation.memberships.filter(user=user).first()
     if membership is None:
@@ -474,3 +471,106 @@ def invitation_accept(*, secret: str, user: AbstractBaseUser) -> Invitation:
     invitation.membership = membership  # type: ignore[attr-defined]
     signals.invitation_accepted.send(sender=Invitation, invitation=invitation, user=user)
     return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, secret: str, user: AbstractBaseUser) -> Invitation:
+    """Accept the invitation whose secret this is, as `user`.
+
+    Raises Invitation.DoesNotExist for an unknown secret, InvitationNotYours (a
+    PermissionDenied) when it names someone else, and Conflict `invitation_used`,
+    `invitation_revoked` or `invitation_expired`. The user becomes a member in the invited role,
+    or keeps the role they hold when it is stronger; `invitation.membership` is what they now
+    hold. `signals.invitation_accepted` is sent inside this transaction, so what listeners
+    attach is committed with the acceptance or not at all.
+    """
+    invitation = _locked_invitation(secret_hash=secret_hash(secret))
+    if invitation is None:
+        raise Invitation.DoesNotExist("No invitation with this key.")
+    if not selectors.invitation_names(invitation, user):
+        raise _not_yours(invitation)
+    _check_usable(invitation)
+    return _join(invitation, user)
+
+
+@transaction.atomic
+def invitation_accept_named(*, uuid: Any, user: AbstractBaseUser) -> Invitation:
+    """Accept, without its key, an invitation that names `user` by username.
+
+    For the list of one's own invitations (the web's home page), where the signed-in user
+    is the proof. An invitation by e-mail address is refused with InvitationNeedsKey even
+    when the address is the account's: addresses on accounts are not verified, so only the
+    key mailed to the address proves it. Otherwise as invitation_accept: DoesNotExist for an
+    unknown uuid, InvitationNotYours when it names someone else, the same Conflicts.
+    """
+    invitation = _locked_invitation(uuid=uuid)
+    if invitation is None:
+        raise Invitation.DoesNotExist("No such invitation.")
+    if not selectors.invitation_names(invitation, user):
+        raise _not_yours(invitation)
+    if not invitation.username:
+        raise InvitationNeedsKey(
+            "An invitation by e-mail address is accepted with the link in its e-mail."
+        )
+    _check_usable(invitation)
+    return _join(invitation, user)
+
+
+def _username_taken() -> ValidationError:
+    return ValidationError("This username is taken: choose another.", code="taken")
+
+
+@transaction.atomic
+def invitation_accept_new_account(
+    *, secret: str, username: str, password: str
+) -> tuple[AbstractBaseUser, Invitation]:
+    """Create the account an invitation by e-mail asks for, and accept the invitation as it.
+
+    For someone who has no account yet: the new account takes the invitation's address (the
+    key mailed there proves it), the username and the password given. One transaction: an
+    invitation that cannot be accepted, or a refused username or password, creates no
+    account.
+
+    Raises Invitation.DoesNotExist for an unknown secret; Conflict `invitation_for_account`
+    when the invitation names a username, or its address already belongs to an account (sign
+    in as that account and accept instead); the Conflicts of invitation_accept; and
+    ValidationError on `username` (malformed, or taken, in any letter case) or `password`
+    (AUTH_PASSWORD_VALIDATORS, with the new account's username and address in view).
+    """
+    invitation = _locked_invitation(secret_hash=secret_hash(secret))
+    if invitation is None:
+        raise Invitation.DoesNotExist("No invitation with this key.")
+    _check_usable(invitation)
+    model = get_user_model()
+    if not invitation.email or selectors.has_account(invitation.email):
+        raise Conflict(
+            "This invitation is for an existing account: sign in as it to accept.",
+            code="invitation_for_account",
+        )
+    user = model(email=invitation.email)
+    setattr(user, model.USERNAME_FIELD, model.normalize_username(username.strip()))
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        others = [f.name for f in model._meta.fields if f.name != model.USERNAME_FIELD]
+        user.clean_fields(exclude=others)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    if (
+        "username" not in errors
+        and model.objects.filter(username__iexact=user.get_username()).exists()
+    ):
+        errors["username"] = [_username_taken()]
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        errors["password"] = error.error_list
+    if errors:
+        raise ValidationError(errors)  # type: ignore[arg-type]
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Taken meanwhile by a concurrent sign-up: the same answer as above.
+        raise ValidationError({"username": _username_taken()}) from None
+    return user, _join(invitation, user)

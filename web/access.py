@@ -22,7 +22,16 @@ from organisations.models import EDIT_ROLES, Organisation, Unit
 
 User = AbstractBaseUser | AnonymousUser
 
-__all__ = ["EDIT_ROLES", "Access", "assessment", "assessments", "organisations", "units_of"]
+__all__ = [
+    "EDIT_ROLES",
+    "Access",
+    "assessment",
+    "assessments",
+    "organisation",
+    "organisations",
+    "reads_results",
+    "units_of",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,21 @@ def assessments(user: User) -> QuerySet[Assessment]:
 def organisations(user: User) -> QuerySet[Organisation]:
     """The user's organisations, each with `my_role`."""
     return access.member_organisations(user)
+
+
+def organisation(
+    request: HttpRequest, slug: str, need: Need = Need.READ, *, message: str | None = None
+) -> access.Access:
+    """The caller's access to the organisation `slug`, meeting `need`: 404 for an unknown
+    organisation or one the caller is not a member of, 403 (with `message`) for a role that
+    falls short."""
+    return access.organisation(request, slug, need, message=message)
+
+
+def reads_results(organisation: Organisation) -> bool:
+    """Whether the caller (whose role `organisation.my_role` holds, as organisations() gives
+    it) reads all of the organisation's results: its portfolio, for one."""
+    return access.Access(organisation, organisation.my_role).allows(Need.READ)
 
 
 def assessment(

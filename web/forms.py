@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import UsernameField
 from django.core.validators import RegexValidator
 
 from assessments import scoring, selectors, services
@@ -199,3 +201,47 @@ class StartForm(forms.Form):
             )
         cleaned["unit_object"] = unit
         return cleaned
+
+
+class AccountForm(forms.Form):
+    """The account an invitation by e-mail creates: a username and a password, twice. Whether
+    the username is free and the password strong enough is the service's to say
+    (organisations.services.invitation_accept_new_account)."""
+
+    username = UsernameField(
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only; at most 150 characters.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_again = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, data: Any = None) -> None:
+        super().__init__(data)
+        # The rules themselves are AUTH_PASSWORD_VALIDATORS', said in their own words.
+        self.fields["password"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, again = cleaned.get("password"), cleaned.get("password_again")
+        if first and again and first != again:
+            self.add_error("password_again", "The two passwords differ: type the same one twice.")
+        return cleaned
+
+
+class PortfolioForm(forms.Form):
+    """Which questionnaire the portfolio shows: all of them (blank) or one."""
+
+    questionnaire = forms.ChoiceField(required=False)
+
+    def __init__(self, data: Any = None, *, questionnaires: Sequence[tuple[str, str]]) -> None:
+        super().__init__(data)
+        self.fields["questionnaire"].choices = [("", "All questionnaires"), *questionnaires]

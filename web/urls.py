@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path, reverse_lazy
 
-from web import views
+from web import invitations, portfolio, views
 
 app_name = "web"
 
@@ -54,4 +54,12 @@ urlpatterns = [
     path("assessments/<int:pk>/compare/", views.compare, name="compare"),
     path("assessments/<int:pk>/report.pdf", views.report_pdf_view, name="report_pdf"),
     path("assessments/<int:pk>/copy/", views.copy, name="copy"),
+    path("invitations/accept/<str:key>/", invitations.accept, name="invitation_accept"),
+    path(
+        "invitations/<uuid:uuid>/accept/",
+        invitations.accept_named,
+        name="invitation_accept_named",
+    ),
+    path("organisations/<slug:slug>/portfolio/", portfolio.portfolio, name="portfolio"),
+    path("organisations/<slug:slug>/portfolio.pdf", portfolio.portfolio_pdf, name="portfolio_pdf"),
 ]

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessments import report, scoring, selectors, services
 from assessments.models import Assessment, Result
+from organisations import selectors as organisation_selectors
 from web import access, pages
 from web.forms import AnswerForm, StartForm, number_text
 from web.pdf import report_pdf
@@ -62,7 +63,8 @@ def signed_in(view: View) -> View:
 def home(request: HttpRequest) -> HttpResponse:
     # Queries: organisations with the role (1); assessments with organisation, questionnaire,
     # people and result level (1); the drafts' answers (1); version trees (cached once
-    # published); questionnaires that can be started, with their versions (2).
+    # published); questionnaires that can be started, with their versions (2); invitations
+    # waiting for the caller, with their organisations and senders (1).
     organisations = list(access.organisations(request.user))
     assessments = list(
         access.assessments(request.user).select_related("result").defer("result__snapshot")
@@ -73,7 +75,10 @@ def home(request: HttpRequest) -> HttpResponse:
         if not assessment.is_submitted:
             tree = selectors.version_tree(assessment.version)
             assessment.progress = selectors.progress(tree, answers[assessment.pk])
-    by_organisation = {org.pk: {"organisation": org, "assessments": []} for org in organisations}
+    by_organisation = {
+        org.pk: {"organisation": org, "assessments": [], "portfolio": access.reads_results(org)}
+        for org in organisations
+    }
     for assessment in assessments:
         by_organisation[assessment.organisation_id]["assessments"].append(assessment)
     editable = [org for org in organisations if org.my_role in access.EDIT_ROLES]
@@ -84,9 +89,12 @@ def home(request: HttpRequest) -> HttpResponse:
             questionnaires=list(selectors.questionnaire_list()),
             units=access.units_of(editable),
         )
-    return render(
-        request, "web/home.html", {"groups": list(by_organisation.values()), "start": start}
-    )
+    context = {
+        "groups": list(by_organisation.values()),
+        "start": start,
+        "waiting": list(organisation_selectors.invitations_for(request.user)),
+    }
+    return render(request, "web/home.html", context)
 
 
 @require_POST

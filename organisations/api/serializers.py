@@ -14,13 +14,15 @@ from rest_framework import serializers
 
 from opsassess.core.api.serializers import StrictSerializer
 from organisations import targets
-from organisations.models import INVITATION_STATUSES, Invitation, Membership, Unit
-
-ROLE_HELP = (
-    "owner: everything, members, invitations and keys included; editor: changes assessments, "
-    "units and tools in use; viewer: reads everything of the organisation; respondent: answers "
-    "the assessments they are asked to."
+from organisations.models import (
+    INVITATION_STATUSES,
+    ROLE_DESCRIPTIONS,
+    Invitation,
+    Membership,
+    Unit,
 )
+
+ROLE_HELP = "; ".join(f"{role}: {text}" for role, text in ROLE_DESCRIPTIONS.items()) + "."
 PERCENT_SCHEMA = {
     "oneOf": [
         {"type": "number", "minimum": 0, "maximum": 100},

@@ -230,3 +230,184 @@ def test_revoking_an_accepted_invitation_is_a_conflict(acme: Organisation, olivi
         services.invitation_revoke(invitation=invitation)
 
     assert refused.value.code == "invitation_used"
+
+
+# --- accepting without the key, and with a new account ----------------------------------------
+
+
+def _expire(invitation: Invitation) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+
+
+@pytest.mark.django_db
+def test_an_invitation_of_my_username_is_accepted_by_its_uuid(
+    acme: Organisation, olivia: User
+) -> None:
+    eddie = person("eddie", "eddie@example.com")
+    invitation, _ = services.invitation_create(
+        organisation=acme, invited_by=olivia, role="editor", username="eddie"
+    )
+
+    accepted = services.invitation_accept_named(uuid=invitation.uuid, user=eddie)
+
+    assert accepted.membership.role == "editor"  # type: ignore[attr-defined]
+    assert Invitation.objects.get().accepted_by == eddie
+    with pytest.raises(Conflict) as again:
+        services.invitation_accept_named(uuid=invitation.uuid, user=eddie)
+    assert again.value.code == "invitation_used"
+
+
+@pytest.mark.django_db
+def test_an_invitation_by_email_is_never_accepted_by_uuid_even_by_the_matching_address(
+    acme: Organisation, olivia: User
+) -> None:
+    # The address on an account is not verified: anyone may have typed it in.
+    claimant = person("claimant", "priya@example.com")
+    invitation, _ = services.invitation_create(
+        organisation=acme, invited_by=olivia, role="owner", email="priya@example.com"
+    )
+
+    with pytest.raises(services.InvitationNeedsKey):
+        services.invitation_accept_named(uuid=invitation.uuid, user=claimant)
+
+    assert Invitation.objects.get().status == "pending"
+    assert not acme.memberships.filter(user=claimant).exists()
+
+
+@pytest.mark.django_db
+def test_accepting_by_uuid_refuses_others_unknown_and_expired_invitations(
+    acme: Organisation, olivia: User
+) -> None:
+    import uuid
+
+    eddie, mallory = person("eddie"), person("mallory")
+    invitation, _ = services.invitation_create(
+        organisation=acme, invited_by=olivia, role="editor", username="eddie"
+    )
+    with pytest.raises(services.InvitationNotYours):
+        services.invitation_accept_named(uuid=invitation.uuid, user=mallory)
+    with pytest.raises(Invitation.DoesNotExist):
+        services.invitation_accept_named(uuid=uuid.uuid4(), user=eddie)
+    _expire(invitation)
+    with pytest.raises(Conflict) as expired:
+        services.invitation_accept_named(uuid=invitation.uuid, user=eddie)
+    assert expired.value.code == "invitation_expired"
+    assert acme.memberships.count() == 1  # olivia's
+
+
+@pytest.mark.django_db
+def test_a_new_account_takes_the_invited_address_and_joins(
+    acme: Organisation, olivia: User
+) -> None:
+    _, secret = services.invitation_create(
+        organisation=acme, invited_by=olivia, role="viewer", email="Priya@Example.com"
+    )
+
+    user, accepted = services.invitation_accept_new_account(
+        secret=secret, username=" priya ", password="a-long-password-1"
+    )
+
+    stored = User.objects.get(username="priya")
+    assert stored == user and stored.email == "Priya@example.com"
+    assert stored.check_password("a-long-password-1")
+    assert accepted.membership.role == "viewer"  # type: ignore[attr-defined]
+    assert Invitation.objects.get().accepted_by == stored
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "errors"),
+    [
+        ("priya", "password", {"password": ["This password is too common."]}),
+        ("priya", "83920174655", {"password": ["This password is entirely numeric."]}),
+        ("priya", "x7#kq", {"password": ["This password is too short. It must contain at "
+                                          "least 8 characters."]}),
+        ("priya", "priya@example.com", {"password": ["The password is too similar to the "
+                                                     "email address."]}),
+        ("Olivia", "a-long-password-1", {"username": ["This username is taken: choose "
+                                                      "another."]}),
+        ("pri ya", "a-long-password-1", {"username": ["Enter a valid username. This value may "
+                                                      "contain only letters, numbers, and "
+                                                      "@/./+/-/_ characters."]}),
+        ("", "a-long-password-1", {"username": ["This field cannot be blank."]}),
+    ],
+)  # fmt: skip
+@pytest.mark.django_db
+def test_a_refused_username_or_password_creates_no_account(
+    acme: Organisation, olivia: User, username: str, password: str, errors: dict[str, list[str]]
+) -> None:
+    _, secret = services.invitation_create(
+        organisation=acme, invited_by=olivia, role="viewer", email="priya@example.com"
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        services.invitation_accept_new_account(secret=secret, username=username, password=password)
+
+    assert refused.value.message_dict == errors
+    assert User.objects.count() == 1  # olivia
+    assert Invitation.objects.get().status == "pending"
+
+
+@pytest.mark.django_db
+def test_a_new_account_is_only_for_an_invitation_by_an_address_without_one(
+    acme: Organisation, olivia: User
+) -> None:
+    person("priya", "PRIYA@example.com")
+    _, by_address = services.invitation_create(
+        organisation=acme, invited_by=olivia, role="viewer", email="priya@example.com"
+    )
+    _, by_username = services.invitation_create(
+        organisation=acme, invited_by=olivia, role="viewer", username="priya"
+    )
+    for secret in (by_address, by_username):
+        with pytest.raises(Conflict) as refused:
+            services.invitation_accept_new_account(
+                secret=secret, username="another", password="a-long-password-1"
+            )
+        assert refused.value.code == "invitation_for_account"
+    with pytest.raises(Invitation.DoesNotExist):
+        services.invitation_accept_new_account(
+            secret="nothing", username="another", password="a-long-password-1"
+        )
+    assert not User.objects.filter(username="another").exists()
+
+
+@pytest.mark.django_db
+def test_an_invitation_that_cannot_be_accepted_creates_no_account(
+    acme: Organisation, olivia: User
+) -> None:
+    from organisations import signals
+
+    invitation, secret = services.invitation_create(
+        organisation=acme, invited_by=olivia, role="viewer", email="priya@example.com"
+    )
+    _expire(invitation)
+    with pytest.raises(Conflict) as expired:
+        services.invitation_accept_new_account(
+            secret=secret, username="priya", password="a-long-password-1"
+        )
+    assert expired.value.code == "invitation_expired"
+
+    # A listener of the acceptance that fails takes the new account down with it.
+    _, secret = services.invitation_create(
+        organisation=acme, invited_by=olivia, role="viewer", email="sam@example.com"
+    )
+
+    def listener(**kwargs: Any) -> None:
+        raise RuntimeError("a listener that fails")
+
+    signals.invitation_accepted.connect(listener)
+    try:
+        with pytest.raises(RuntimeError):
+            services.invitation_accept_new_account(
+                secret=secret, username="sam", password="a-long-password-1"
+            )
+    finally:
+        signals.invitation_accepted.disconnect(listener)
+    assert User.objects.count() == 1
+    assert [i.status for i in Invitation.objects.order_by("pk")] == ["expired", "pending"]

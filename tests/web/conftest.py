@@ -1,6 +1,6 @@
 """A world for the web pages: the DevOps seed questionnaire (every question type), one
-organisation with an owner, an editor and a viewer, an outsider, staff, a draft and two
-submitted assessments."""
+organisation with an owner, an editor, a viewer and a respondent (asked to answer nothing
+yet), an outsider, staff, a draft and two submitted assessments."""
 
 from typing import Any
 
@@ -92,6 +92,7 @@ def build_world(version: QuestionnaireVersion) -> dict[str, Any]:
         ("owner", acme, "owner"),
         ("editor", acme, "editor"),
         ("viewer", acme, "viewer"),
+        ("respondent", acme, "respondent"),
         ("outsider", globex, "owner"),
     ]:
         users[name] = User.objects.create_user(name, email=f"{name}@example.com", password=PASSWORD)
@@ -118,3 +119,62 @@ def signed_in(world: dict[str, Any], role: str) -> Client:
     if role != "anonymous":
         client.force_login(world["users"][role])
     return client
+
+
+@pytest.fixture
+def portfolio(db: None) -> dict[str, Any]:
+    """Acme of the portfolio's API tests (tests/assessments/test_portfolio.py): Engineering, a
+    department, with the teams Payments and Search; "Zebra DevOps" (plan, build) and "Alpha
+    MLOps" (data, models, serve). Percents:
+
+        DevOps       plan  build  overall      MLOps        data  models  serve  overall
+        Payments     100    50     75          Payments     100    100     25     75
+        Search        25    75     50          Search         0      0      0      0
+        Engineering  (rolled up)               Engineering  100      0     50     50
+        Acme itself   50    50     50          Acme itself  (none)
+
+    Members: an owner, a viewer and a respondent.
+    """
+    from tests.assessments import portfolio_world as pw
+
+    pw.disciplines()
+    devops = pw.questionnaire(
+        "zebra-devops", "Zebra DevOps", "devops", [("plan", "Plan"), ("build", "Build")]
+    )
+    mlops = pw.questionnaire(
+        "alpha-mlops",
+        "Alpha MLOps",
+        "mlops",
+        [("data", "Data"), ("models", "Models"), ("serve", "Serving")],
+    )
+    acme = Organisation.objects.create(slug="acme", name="Acme")
+    users = {}
+    for role in ("owner", "viewer", "respondent"):
+        users[role] = User.objects.create_user(role, email=f"{role}@example.com")
+        Membership.objects.create(organisation=acme, user=users[role], role=role)
+    owner = users["owner"]
+    engineering = pw.unit(acme, "engineering", "Engineering", kind="department")
+    payments = pw.unit(acme, "payments", "Payments", parent=engineering)
+    search = pw.unit(acme, "search", "Search", parent=engineering)
+    results = {
+        "payments-devops": pw.result(
+            acme, devops, owner, {"plan": 4, "build": 2}, payments, "Payments Q1"
+        ),
+        "search-devops": pw.result(acme, devops, owner, {"plan": 1, "build": 3}, search),
+        "acme-devops": pw.result(acme, devops, owner, {"plan": 2, "build": 2}),
+        "payments-mlops": pw.result(
+            acme, mlops, owner, {"data": 4, "models": 4, "serve": 1}, payments
+        ),
+        "search-mlops": pw.result(acme, mlops, owner, {"data": 0, "models": 0, "serve": 0}, search),
+        "engineering-mlops": pw.result(
+            acme, mlops, owner, {"data": 4, "models": 0, "serve": 2}, engineering
+        ),
+    }
+    return {
+        "acme": acme,
+        "users": users,
+        "devops": devops,
+        "mlops": mlops,
+        "units": {"engineering": engineering, "payments": payments, "search": search},
+        "results": results,
+    }
