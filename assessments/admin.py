@@ -368,7 +368,7 @@ class SectionInline(FrozenWithVersionInline):
 class QuestionnaireVersionForm(forms.ModelForm):
     class Meta:
         model = QuestionnaireVersion
-        fields = ["questionnaire", "level_mode", "changelog"]
+        fields = ["questionnaire", "level_mode", "derivation", "changelog"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -387,7 +387,14 @@ class QuestionnaireVersionForm(forms.ModelForm):
 @admin.register(QuestionnaireVersion)
 class QuestionnaireVersionAdmin(AuditedAdmin):
     form = QuestionnaireVersionForm
-    list_display = ["questionnaire", "number", "status", "level_mode", "published_at"]
+    list_display = [
+        "questionnaire",
+        "number",
+        "status",
+        "level_mode",
+        "derivation",
+        "published_at",
+    ]
     list_filter = ["status", "questionnaire"]
     list_select_related = ["questionnaire"]
     search_fields = ["questionnaire__name", "questionnaire__slug", "changelog"]
@@ -395,14 +402,14 @@ class QuestionnaireVersionAdmin(AuditedAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return [(None, {"fields": ["questionnaire", "level_mode", "changelog"]})]
+            return [(None, {"fields": ["questionnaire", "level_mode", "derivation", "changelog"]})]
         return [
             (
                 None,
                 {
                     "fields": [
                         ("questionnaire", "number", "status"),
-                        "level_mode",
+                        ("level_mode", "derivation"),
                         "changelog",
                         ("created_at", "published_at"),
                     ]
@@ -415,7 +422,7 @@ class QuestionnaireVersionAdmin(AuditedAdmin):
         if obj is None:
             return []
         fixed = ["questionnaire", "number", "status", "created_at", "published_at", "preview"]
-        return [*fixed, "level_mode", "changelog"] if obj.is_published else fixed
+        return [*fixed, "level_mode", "derivation", "changelog"] if obj.is_published else fixed
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         return [] if obj is None else [MaturityLevelInline, SectionInline]

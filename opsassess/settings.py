@@ -286,7 +286,13 @@ SPECTACULAR_SETTINGS = {
         ]
     }
     # The `type` of the project's own error bodies (409, 412, 428, the login 429).
-    | {"ClientErrorTypeEnum": ["client_error"]},
+    | {"ClientErrorTypeEnum": ["client_error"]}
+    # Respondents (assessments/api/respondents.py): how far one is, where an answer comes from.
+    | {
+        "StatusEnum": "assessments.models.Assessment.Status",
+        "RespondentStatusEnum": "assessments.api.serializers.RESPONDENT_STATUSES",
+        "AnswerStatusEnum": "assessments.api.serializers.ANSWER_STATUSES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "opsassess.core.api.schema.truthful_errors",

@@ -384,6 +384,7 @@ class AssessmentViewSet(
             user=request.user,
             title=data["title"],
             unit=unit,
+            due_on=data["due_on"],
         )
         return self._detail_response(assessment, status=status.HTTP_201_CREATED)
 
