@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from assessments import recheck, report, selectors, services
+from assessments import consensus, recheck, report, selectors, services
 from assessments.models import (
     Answer,
     Assessment,
@@ -369,6 +369,15 @@ class QuestionnaireVersionForm(forms.ModelForm):
     class Meta:
         model = QuestionnaireVersion
         fields = ["questionnaire", "level_mode", "derivation", "changelog"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "derivation" in self.fields:
+            # Left out (an older form, a script): the questionnaire format's default, mean.
+            self.fields["derivation"].required = False
+
+    def clean_derivation(self) -> str:
+        return self.cleaned_data.get("derivation") or consensus.Rule.MEAN.value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
