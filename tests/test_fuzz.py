@@ -15,7 +15,8 @@ Generated values are steered towards the test data: path parameters ({id}, {othe
 {slug}, {prefix}), the If-Match header and a few well-known query and body fields get a real
 assessment, slug, question key or ETag three times in four, chosen by a hash of the generated
 value (so runs stay deterministic); otherwise the generated value is sent. Without it almost
-every request would be a 404.
+every request would be a 404. The respondent endpoints' {respondent} and {question_key} get a
+real respondent UUID and question key the same way.
 
 An operation with a known finding is marked xfail(strict) in SERVER_ERRORS or
 SCHEMA_MISMATCHES, so the suite stays green and the mark must go once the finding is fixed;
@@ -132,7 +133,8 @@ class Targets:
         ids = world.ids
         self.world = world
         self.assessments = [
-            ids[name] for name in ("submitted", "second", "complete", "empty", "other", "foreign")
+            ids[name]
+            for name in ("submitted", "second", "complete", "empty", "other", "foreign", "answered")
         ]
         self.slugs = {
             "organisations": ["acme", "globex"],
@@ -176,6 +178,10 @@ class Targets:
                 options = self.slugs.get(resource, [])
             elif name == "prefix":
                 options = [self.world.ids["prefix"]]
+            elif name == "respondent":
+                options = [self.world.ids["respondent"]]
+            elif name == "question_key":
+                options = self.questions
             else:
                 options = []
             case.path_parameters[name] = self.pick(value, options)
@@ -381,6 +387,8 @@ def test_hostile_values_are_refused_with_a_json_4xx(
         "other_id": ids["second"],
         "slug": (targets.slugs.get(resource) or ["none"])[0],
         "prefix": ids["prefix"],
+        "respondent": ids["respondent"],
+        "question_key": ids["question_key"],
     }
     client = APIClient(raise_request_exception=False)
     client.credentials(HTTP_AUTHORIZATION=f"Token {targets.world.tokens['owner']}")
