@@ -1107,13 +1107,13 @@ def _derive(
     question_ids: set[int],
     user: AbstractBaseUser,
     now: datetime,
-) -> None:
+) -> bool:
     """Bring the derived answers to `question_ids` up to date with the respondents' answers
-    (the caller holds the assessment's lock). Consensus answers are left alone; a question
-    nothing can be derived for loses its derived answer. Two queries, plus one write of each
-    kind that is needed, whatever the number of questions."""
+    (the caller holds the assessment's lock); True when any changed. Consensus answers are
+    left alone; a question nothing can be derived for loses its derived answer. Two queries,
+    plus one write of each kind that is needed, whatever the number of questions."""
     if not question_ids:
-        return
+        return False
     rule = consensus.Rule(assessment.version.derivation)
     engine = {question.key: question for question in tree.model.questions()}
     given = selectors.respondent_engine_answers(assessment, tree, question_ids)
@@ -1186,6 +1186,7 @@ def _derive(
         }
         Answer.history.bulk_history_create(created, **history)
         Answer.history.bulk_history_create(changed, update=True, **history)
+    return bool(gone or upserts)
 
 
 def _convert_direct_answers(
@@ -1575,3 +1576,16 @@ def respondent_invitation_accepted(*, invitation: Any, user: AbstractBaseUser) -
         respondent.user = user
         respondent._change_reason = "invitation accepted"  # type: ignore[attr-defined]
         respondent.save(update_fields=["user"])
+
+
+@transaction.atomic
+def assessment_rederive(*, assessment: Assessment, user: AbstractBaseUser) -> Assessment:
+    """Derive every answer of a draft again from its respondents' answers (consensus answers
+    stay): for answers written in bulk, outside `respondent_save_answers` (imports, the
+    benchmark). Changes nothing when the derived answers are up to date."""
+    assessment = _lock_draft(assessment)
+    tree = selectors.version_tree(assessment.version)
+    questions = {question.pk for question in tree.questions}
+    if _derive(assessment, tree, questions, user, timezone.now()):
+        _bump(assessment)
+    return assessment

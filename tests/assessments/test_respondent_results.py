@@ -230,3 +230,18 @@ def test_an_invitation_accepted_by_someone_answering_already_keeps_one_place(
     invitation_accepted.send(sender=Invitation, invitation=invitation, user=owner)
 
     assert list(Respondent.objects.values_list("user__username", flat=True)) == ["olivia"]
+
+
+def test_the_admin_lists_the_respondents_and_their_audit_trail(
+    answered: Assessment, client: Client
+) -> None:
+    client.force_login(User.objects.create_superuser("manager", password="a-long-password-1"))
+
+    page = client.get(f"/admin/assessments/assessment/{answered.pk}/change/").content.decode()
+    trail = client.get("/admin/assessments/historicalrespondent/").content.decode()
+    answers = client.get("/admin/assessments/historicalrespondentanswer/").content.decode()
+
+    for name in ("ann", "ben", "cy"):
+        assert f">{name}<" in page
+    assert "ann answering assessment" in html.unescape(trail)
+    assert "answer to practice by respondent #" in answers

@@ -888,3 +888,48 @@ def test_the_deadline_of_a_submitted_assessment_cannot_change(
     )
 
     assert response.status_code == 409
+
+
+def test_answers_written_in_bulk_are_derived_on_request(org: Organisation, owner: User) -> None:
+    assessment, (r1, r2) = team(org, owner, "minimum", 2)
+    version_questions = {q.key: q for q in assessment.version.questions.all()}
+    for user, choice in ((r1, "fully"), (r2, "partly")):
+        RespondentAnswer.objects.create(
+            respondent=Respondent.objects.get(user=user),
+            question=version_questions["practice"],
+            choices=[choice],
+        )
+    assert not Answer.objects.exists()
+
+    services.assessment_rederive(assessment=assessment, user=owner)
+
+    assert shown(answers_of(client_for(owner), assessment)["practice"]) == ["partly"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "practice", "coverage"),
+    [
+        ("mean", ("score", "0.8333"), ("score", "0.3500")),
+        ("median", ["fully"], ("score", "0.3500")),
+        ("minimum", ["partly"], "20.0000"),
+        ("facilitator", None, None),
+    ],
+)
+def test_the_worked_example_of_docs_respondents_md(
+    org: Organisation, owner: User, rule: str, practice: Any, coverage: Any
+) -> None:
+    assessment, (ann, ben, cy) = team(org, owner, rule, 3)
+    save(ann, assessment, pick("practice", "partly"), num("coverage", "20"))
+    save(ben, assessment, pick("practice", "fully"), num("coverage", "50"))
+    save(cy, assessment, pick("practice", "fully"), given("coverage", NA))
+
+    answers = answers_of(client_for(owner), assessment)
+    body = client_for(owner).get(f"/api/v1/assessments/{assessment.pk}/disagreement/").json()
+
+    assert (shown(answers.get("practice")), shown(answers.get("coverage"))) == (
+        practice,
+        coverage,
+    )
+    figures = {row["question"]: (row["spread"], row["stdev"]) for row in body["questions"]}
+    assert figures["practice"] == ("50.00", "23.57")
+    assert figures["coverage"] == ("30.00", "15.00")
