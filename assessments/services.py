@@ -1422,7 +1422,19 @@ def consensus_set(
     if engine_answer.is_empty:
         problems = ["give choices, a number, a score or not_applicable"]
     if problems:
-        raise ValidationError({"answer": [f"{question_key}: {problem}" for problem in problems]})
+        # The engine judges the answer as a whole; the error names the field the caller used.
+        given = [
+            name
+            for name, value in (
+                ("score", answer.score),
+                ("number", answer.number),
+                ("choices", answer.choices),
+                ("not_applicable", answer.not_applicable),
+            )
+            if value not in (None, (), False)
+        ]
+        field = given[0] if given else "choices"
+        raise ValidationError({field: [f"{question_key}: {problem}" for problem in problems]})
     now = timezone.now()
     previous = Answer.objects.filter(assessment=assessment, question=question).first()
     row = previous or Answer(assessment=assessment)

@@ -740,14 +740,15 @@ def test_a_consensus_may_be_a_score(org: Organisation, owner: User) -> None:
     [
         ({"choices": ["partly"]}, "note", "This field is required."),
         ({"choices": ["partly"], "note": "  "}, "note", "This field may not be blank."),
-        ({"choices": ["often"], "note": "n"}, "answer", "practice: choice 'often' is not one of"),
-        ({"note": "n"}, "answer", "practice: give choices, a number, a score or not_applicable"),
-        ({"score": "1.5", "note": "n"}, "answer", "practice: score 1.5000 is above"),
+        ({"choices": ["often"], "note": "n"}, "choices", "practice: choice 'often' is not one of"),
+        ({"note": "n"}, "choices", "practice: give choices, a number, a score or not_applicable"),
+        ({"score": "1.5", "note": "n"}, "score", "practice: score 1.5000 is above"),
         (
             {"score": "0.5", "choices": ["partly"], "note": "n"},
-            "answer",
+            "score",
             "practice: a score answer carries no choices",
         ),
+        ({"number": "3", "note": "n"}, "number", "practice: single_choice question takes"),
         ({"choices": ["partly"], "note": "n", "why": "x"}, "why", "Unknown field."),
     ],
 )
