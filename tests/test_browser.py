@@ -11,10 +11,7 @@ test is skipped with the command that installs them.
 import base64
 import io
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,52 +19,26 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from assessments.models import Assessment
+from tests.browser import (
+    ARTIFACTS,
+    ROOT,
+    By,
+    chromium,
+    needs_chromium,
+    page_errors,
+    save_page,
+    visible,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "a-long-password-1"
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="Chromium is not installed: apt-get install chromium chromium-driver",
-)
-webdriver = pytest.importorskip(
-    "selenium.webdriver", reason="Selenium is not installed: pip install selenium==4.51.0"
-)
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as shown  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    profile = tempfile.mkdtemp(prefix="opsassess-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--window-size=1280,1000",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    driver = webdriver.Chrome(service=service, options=options)
-    try:
+    with chromium(width=1280) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def seed() -> Assessment:
@@ -80,42 +51,6 @@ def seed() -> Assessment:
     call_command("ensure_demo_organisation", **quiet)
     call_command("ensure_demo_assessment", **quiet)
     return Assessment.objects.select_related("result").get(title="Sample assessment")
-
-
-def save_page(driver: Any, name: str, css: str | None = None) -> Path:
-    """The whole page (or one element of it), not only the window, as test-artifacts/<name>.png."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    if css is None:
-        size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-        clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"]}
-    else:
-        clip = driver.execute_script(
-            "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
-            "return {x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height};",
-            css,
-        )
-    shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot",
-        {"format": "png", "captureBeyondViewport": True, "clip": {**clip, "scale": 1}},
-    )
-    path = ARTIFACTS / f"{name}.png"
-    path.write_bytes(base64.b64decode(shot["data"]))
-    return path
-
-
-def visible(driver: Any, css: str) -> Any:
-    return WebDriverWait(driver, 10).until(
-        shown.visibility_of_element_located((By.CSS_SELECTOR, css))
-    )
-
-
-def page_errors(driver: Any) -> list[str]:
-    """Console errors of the page (CSP violations, failed loads), the favicon aside."""
-    return [
-        entry["message"]
-        for entry in driver.get_log("browser")
-        if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]
-    ]
 
 
 def assert_chart_shown(driver: Any, css: str) -> None:

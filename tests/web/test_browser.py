@@ -8,12 +8,8 @@ chromium-driver; axe-core comes pinned from the npm registry through `make setup
 
 import base64
 import io
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,55 +23,31 @@ from assessments.models import (
     QuestionnaireVersion,
 )
 from organisations.models import Organisation
-from tests.test_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, ROOT, page_errors, save_page
+from tests.browser import (
+    ARTIFACTS,
+    ROOT,
+    By,
+    Keys,
+    WebDriverWait,
+    chromium,
+    needs_chromium,
+    page_errors,
+    save_page,
+    step,
+    visible,
+    wait_text,
+)
 from tests.web.conftest import answer_sample
 
 PASSWORD = "a-long-password-1"
-AXE_VERSION = "4.14.1"
-AXE = Path(
-    os.environ.get("OPSASSESS_AXE_JS", ROOT / ".venv" / f"axe-core-{AXE_VERSION}" / "axe.min.js")
-)
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="Chromium is not installed: apt-get install chromium chromium-driver",
-)
-webdriver = pytest.importorskip("selenium.webdriver", reason="Selenium is not installed")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support import expected_conditions as shown  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def module_browser() -> Iterator[Any]:
-    profile = tempfile.mkdtemp(prefix="opsassess-web-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--window-size=1200,1000",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(
-        service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)), options=options
-    )
-    driver.set_script_timeout(60)
-    try:
+    with chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
@@ -111,42 +83,6 @@ def seed() -> tuple[Assessment, Assessment]:
         title="Winter review",
     )
     return draft, Assessment.objects.get(title="Sample assessment")
-
-
-def visible(driver: Any, css: str) -> Any:
-    return WebDriverWait(driver, 15).until(
-        shown.visibility_of_element_located((By.CSS_SELECTOR, css))
-    )
-
-
-def wait_text(driver: Any, css: str, text: str) -> None:
-    WebDriverWait(driver, 15).until(
-        shown.text_to_be_present_in_element((By.CSS_SELECTOR, css), text)
-    )
-
-
-def assert_accessible(driver: Any, name: str) -> None:
-    """axe-core finds no serious or critical WCAG 2.x A/AA violation on the page."""
-    if not AXE.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"axe-core is missing at {AXE}: `make setup` installs it")
-        return
-    driver.execute_script(AXE.read_text())
-    violations = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
-        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, "
-        "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))"
-        ".catch(e => done([{id: 'axe-error', impact: 'critical', nodes: [String(e)]}]));"
-    )
-    serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
-    assert serious == [], f"{name}: {serious}"
-
-
-def step(driver: Any, name: str) -> None:
-    assert_accessible(driver, name)
-    save_page(driver, f"web-{name}")
 
 
 def sign_in_with_the_keyboard(driver: Any, url: str) -> None:
