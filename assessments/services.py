@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.utils import timezone
 from django.utils.http import parse_etags
 from simple_history.utils import bulk_create_with_history
@@ -461,7 +461,6 @@ def _lock_draft(assessment: Assessment, expected_etag: str | None = None) -> Ass
     locked = (
         Assessment.objects.select_for_update(of=("self",))
         .select_related("version", "organisation")
-        .annotate(has_respondents=Exists(Respondent.objects.filter(assessment=OuterRef("pk"))))
         .get(pk=assessment.pk)
     )
     _check_revision(locked, expected_etag)
@@ -472,6 +471,13 @@ def _lock_draft(assessment: Assessment, expected_etag: str | None = None) -> Ass
             code="submitted",
         )
     return locked
+
+
+def _has_respondents(assessment: Assessment) -> bool:
+    """Whether a locked assessment has respondents. A query of its own, after the lock: the
+    statement that waited for the lock reads other tables as they were when it started, so
+    it could miss a respondent added by the transaction it waited for."""
+    return Respondent.objects.filter(assessment_id=assessment.pk).exists()
 
 
 def _notes_still_carried_over(
@@ -572,7 +578,7 @@ def assessment_save_answers(
     added without resending the answer.
     """
     assessment = _lock_draft(assessment, expected_etag)
-    if assessment.has_respondents:
+    if _has_respondents(assessment):
         raise Conflict(
             "This assessment is answered by its respondents: each saves their own answers "
             f"with PATCH /api/v1/assessments/{assessment.pk}/my-answers/, and owners and "
@@ -1268,7 +1274,7 @@ def respondent_add(
         raise Conflict(f"'{username}' already answers this assessment.", code="already_respondent")
     now = timezone.now()
     made: dict[int, Respondent] = {}
-    if not assessment.has_respondents:
+    if not _has_respondents(assessment):
         made = _convert_direct_answers(
             assessment, selectors.version_tree(assessment.version), added_by, now
         )
@@ -1382,7 +1388,7 @@ class ConsensusInput:
 
 def _lock_with_respondents(assessment: Assessment) -> Assessment:
     assessment = _lock_draft(assessment)
-    if not assessment.has_respondents:
+    if not _has_respondents(assessment):
         raise Conflict(
             "This assessment has no respondents, so there is nothing to agree on: save its "
             f"answers with PATCH /api/v1/assessments/{assessment.pk}/answers/.",
@@ -1514,10 +1520,11 @@ def _disagreement_at_submit(
 ) -> dict[str, Any] | None:
     """The disagreement block a result keeps (None without respondents), after checking that
     no question still waits for the facilitator (409 `consensus_needed` naming them)."""
-    if not assessment.has_respondents:
+    # Counted after the lock, in a query of its own (see _has_respondents).
+    respondents = Respondent.objects.filter(assessment=assessment).count()
+    if not respondents:
         return None
     given = selectors.respondent_engine_answers(assessment, tree)
-    respondents = Respondent.objects.filter(assessment=assessment).count()
     view = selectors.disagreement_view(tree, given, respondents, answers)
     awaiting = [
         row["question"] for row in view["questions"] if row["status"] == "awaiting_facilitator"

@@ -125,3 +125,44 @@ def test_a_save_racing_a_submit_is_in_the_result_or_refused(
     # the frozen derived answer is the one the result scored
     kept = Answer.objects.get(assessment=assessment, question__key="practice")
     assert str(kept.score) == snapshot["answers"]["practice"]["score"]
+
+
+@pytest.mark.parametrize("attempt", range(4))
+def test_a_direct_answer_racing_the_first_respondent_is_kept_or_refused(
+    flushable: None, attempt: int
+) -> None:
+    organisation = Organisation.objects.create(slug="acme", name="Acme")
+    owner = person(organisation, "olivia", "owner")
+    person(organisation, "rita", "respondent")
+    assessment = services.assessment_create(
+        organisation=organisation, version=team_version("mean"), user=owner
+    )
+
+    def answer() -> Any:
+        return services.assessment_save_answers(
+            assessment=assessment,
+            answers=[
+                services.AnswerInput("practice", choices=("fully",), fields=frozenset({"choices"}))
+            ],
+            user=owner,
+        )
+
+    def add() -> Any:
+        return services.respondent_add(assessment=assessment, added_by=owner, username="rita")
+
+    answer_outcome, add_outcome = run_together(answer, add)
+
+    assert isinstance(add_outcome, Respondent), add_outcome
+    if isinstance(answer_outcome, services.Conflict):
+        # the respondent came first: the direct answer was refused and nothing was saved
+        assert answer_outcome.code == "has_respondents"
+        assert not Answer.objects.exists()
+        assert list(Respondent.objects.values_list("user__username", flat=True)) == ["rita"]
+    else:
+        # the answer came first: it became olivia's own answer, and the assessment's answer
+        # is derived from it
+        assert not isinstance(answer_outcome, Exception), answer_outcome
+        mine = RespondentAnswer.objects.get(respondent__user=owner)
+        assert (mine.question.key, mine.choices) == ("practice", ["fully"])
+        derived = Answer.objects.get()
+        assert (derived.source, derived.choices) == ("derived", ["fully"])
