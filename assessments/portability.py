@@ -14,6 +14,11 @@ ids (a result snapshot's `previous_assessment` id travels as that assessment's U
 mapped to the new id on import), so export -> import -> export gives the same document, and
 the imported results render the same reports and radars. Original authors and moments
 (created, updated, submitted, published) are kept.
+
+Units (teams, products, platforms) travel with their UUIDs, nesting, targets and audit
+history, and every assessment names its unit by UUID. Invitations do not travel: a pending
+one could not be accepted anywhere else (only a hash of its secret is stored, and its link
+names this site), and the memberships that accepted ones made are in the members' history.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from organisations.models import (
     Organisation,
     OrganisationAPIKey,
     OrganisationTool,
+    Unit,
 )
 
 FORMAT = "opsassess-organisation/3"
@@ -88,7 +94,7 @@ ANSWER_HISTORY = (
 )
 RESPONDENT_HISTORY = ("uuid", "revision", "created_at")
 RESPONDENT_ANSWER_HISTORY = (*services.ANSWER_FIELDS, "updated_at")
-INVITATION_FIELDS = ("uuid", "email", "username", "role", "secret_hash")
+INVITATION_FIELDS = ("uuid", "email", "username", "role", "purpose", "secret_hash")
 INVITATION_MOMENTS = ("created_at", "expires_at", "accepted_at", "revoked_at")
 RESULT_HISTORY = (
     "engine_version",
@@ -106,6 +112,8 @@ HELD = (
     ("api_keys", OrganisationAPIKey, KEY_HISTORY, "created_by"),
 )
 CATALOGUE_MODELS = (Discipline, LifecyclePhase, Hindrance, Practice, Tool)
+# A unit's fields as they travel (its parent and history's parent are named by UUID).
+UNIT_FIELDS = ("uuid", "slug", "name", "kind", "targets", "created_at")
 
 
 class PortabilityError(ValueError):
@@ -159,6 +167,13 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
         return None if value is None else value.get_username()
 
     uuid_of = {a.pk: str(a.uuid) for a in assessments}
+    # Every unit the organisation ever had, by id: history rows name deleted ones too.
+    unit_uuid = {
+        pk: str(uuid)
+        for pk, uuid in Unit.history.filter(organisation_id=organisation.pk).values_list(
+            "id", "uuid"
+        )
+    } | {pk: str(uuid) for pk, uuid in organisation.units.values_list("pk", "uuid")}
 
     assessment_history = _history(
         Assessment.history.filter(id__in=uuid_of).select_related(
@@ -172,6 +187,7 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
             "copied_from": uuid_of.get(row.copied_from_id),
             "created_by": user(row.created_by),
             "submitted_by": user(row.submitted_by),
+            "unit": unit_uuid.get(row.unit_id),
         },
     )
     answer_history = _history(
@@ -194,6 +210,7 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
             "title": assessment.title,
             "questionnaire": assessment.version.questionnaire.slug,
             "version": assessment.version.number,
+            "unit": unit_uuid.get(assessment.unit_id),
             "status": assessment.status,
             "revision": assessment.revision,
             "targets": assessment.targets,
@@ -265,6 +282,7 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
             }
             for m in memberships
         ],
+        "units": [_unit_document(unit, unit_uuid) for unit in _parents_first(organisation)],
         "tools_in_use": sorted(organisation.tool_uses.values_list("tool__slug", flat=True)),
         "api_keys": [
             {
@@ -302,7 +320,34 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
                 ).get(organisation.pk, [])
                 for section, model, fields, related in HELD
             },
+            "units": _history(
+                Unit.history.filter(organisation_id=organisation.pk),
+                lambda row: row.organisation_id,
+                UNIT_FIELDS,
+                lambda row: {"parent": unit_uuid.get(row.parent_id)},
+            ).get(organisation.pk, []),
         },
+    }
+
+
+def _parents_first(organisation: Organisation) -> list[Unit]:
+    """The organisation's units, every parent before its children, then by slug."""
+    units = list(organisation.units.order_by("slug"))
+    parent_of = {unit.pk: unit.parent_id for unit in units}
+
+    def depth(unit: Unit) -> int:
+        found, current = 0, unit.parent_id
+        while current is not None and found <= len(units):
+            found, current = found + 1, parent_of.get(current)
+        return found
+
+    return sorted(units, key=lambda unit: (depth(unit), unit.slug))
+
+
+def _unit_document(unit: Unit, unit_uuid: dict[int, str]) -> dict[str, Any]:
+    return {
+        **{name: _value(getattr(unit, name)) for name in UNIT_FIELDS},
+        "parent": unit_uuid.get(unit.parent_id),
     }
 
 
@@ -458,6 +503,20 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
             created=_when(key["created"])
         )
 
+    units: dict[str, Unit] = {}
+    for data in document.get("units", []):  # parents come first
+        unit = Unit.objects.create(
+            organisation=organisation,
+            uuid=UUID(data["uuid"]),
+            slug=data["slug"],
+            name=data["name"],
+            kind=data["kind"],
+            targets=data["targets"],
+            parent=units[data["parent"]] if data["parent"] is not None else None,
+        )
+        Unit.objects.filter(pk=unit.pk).update(created_at=_when(data["created_at"]))
+        units[data["uuid"]] = unit
+
     made: list[Assessment] = []
     answer_ids: dict[tuple[int, str], int] = {}
     for data in document["assessments"]:
@@ -467,6 +526,7 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
             uuid=UUID(data["uuid"]),
             organisation=organisation,
             version=version,
+            unit=units[data["unit"]] if data.get("unit") is not None else None,
             title=data["title"],
             status=data["status"],
             revision=data["revision"],
@@ -587,6 +647,27 @@ def _import_history(
             ((row, {**in_organisation, **references(row)}) for row in history[section]),
             user_named,
         )
+    unit_ids = {str(uuid): pk for uuid, pk in organisation.units.values_list("uuid", "pk")}
+    # A unit deleted since gets an id of its own below 0 (no row has it), so its history rows
+    # and its children's still name it, by its UUID, when exported again.
+    for row in history.get("units", []):
+        unit_ids.setdefault(row["uuid"], -1 - len([i for i in unit_ids.values() if i < 0]))
+    _restore(
+        Unit.history.filter(**in_organisation),
+        UNIT_FIELDS,
+        (
+            (
+                row,
+                {
+                    **in_organisation,
+                    "id": unit_ids.get(row["uuid"], 0),
+                    "parent_id": unit_ids.get(row["parent"]),
+                },
+            )
+            for row in history.get("units", [])
+        ),
+        user_named,
+    )
     assessments = list(zip(made, document["assessments"], strict=True))
     made_ids = [a.pk for a in made]
 
@@ -598,6 +679,7 @@ def _import_history(
             "copied_from_id": new_id.get(row["copied_from"]) if row["copied_from"] else None,
             "created_by": user_named(row["created_by"]),
             "submitted_by": user_named(row["submitted_by"]),
+            "unit_id": unit_ids.get(row.get("unit")),
         }
 
     _restore(

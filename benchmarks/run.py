@@ -564,7 +564,9 @@ def run_in_process(bench: Bench, world: World, args: argparse.Namespace) -> dict
         target=None,
     )
     extra["team_scaling"] = team_of_respondents(bench, world, args, token, ok)
-    extra["query_scaling"] = [*query_scaling(bench, world, token, key), extra["team_scaling"]]
+    extra["query_scaling"] = query_scaling(bench, world, token, key)
+    extra["query_scaling"] += organisation_pages(bench, world, token)
+    extra["query_scaling"].append(extra["team_scaling"])
     return extra
 
 
@@ -781,6 +783,72 @@ def query_scaling(
             "large_queries": count(lambda: client.get("/api/v1/questionnaires/bench-200/")),
         },
     ]
+    return rows
+
+
+def organisation_pages(bench: Bench, world: World, token: dict[str, str]) -> list[dict[str, Any]]:
+    """A page of an organisation's members, units and invitations: the query count with 5
+    rows and with 50 (they must be equal), then each page of 50 timed."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from organisations import services as organisation_services
+    from organisations.models import Membership, Organisation, Unit
+
+    team = Organisation.objects.create(slug="bench-team", name="Team")
+    Membership.objects.create(organisation=team, user=world.user, role=Membership.Role.OWNER)
+    client = bench.client
+    pages = {
+        "members": "/api/v1/organisations/bench-team/members/?page_size=50",
+        "units": "/api/v1/organisations/bench-team/units/?page_size=50",
+        "invitations": "/api/v1/organisations/bench-team/invitations/?page_size=50",
+    }
+
+    def grow(start: int, stop: int) -> None:
+        users = get_user_model().objects
+        parent = Unit.objects.filter(organisation=team).order_by("-pk").first()
+        for n in range(start, stop):
+            member = users.create_user(f"bench-member-{n}", email=f"m{n}@example.com")
+            Membership.objects.create(organisation=team, user=member, role="viewer")
+            parent = Unit.objects.create(
+                organisation=team, slug=f"unit-{n}", name=f"Unit {n}", parent=parent
+            )
+            organisation_services.invitation_create(
+                organisation=team, invited_by=world.user, role="viewer", email=f"i{n}@example.com"
+            )
+
+    def get(url: str) -> Any:
+        response = client.get(url, headers=token)
+        assert response.status_code == 200, (response.status_code, response.content[:300])
+        return response
+
+    def count(url: str) -> int:
+        get(url)  # steady state: a token refresh writes once a minute
+        with CaptureQueriesContext(connection) as captured:
+            get(url)
+        return len(captured.captured_queries)
+
+    grow(0, 5)
+    small = {name: count(url) for name, url in pages.items()}
+    grow(5, 50)
+    rows = [
+        {
+            "operation": f"Organisation's {name} page",
+            "small": "5 rows",
+            "small_queries": small[name],
+            "large": "50 rows",
+            "large_queries": count(url),
+        }
+        for name, url in pages.items()
+    ]
+    for name, url in pages.items():
+        bench.measure(
+            f"organisation_{name}",
+            f"GET a page of 50 {name} of an organisation",
+            lambda _, url=url: get(url),
+            target=None,
+        )
     return rows
 
 

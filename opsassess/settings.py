@@ -287,9 +287,14 @@ SPECTACULAR_SETTINGS = {
     }
     # The `type` of the project's own error bodies (409, 412, 428, the login 429).
     | {"ClientErrorTypeEnum": ["client_error"]}
+    # Two kinds of `status`: an invitation's (organisations.api), and an assessment's, which
+    # keeps the name it had when it was the only one.
+    | {
+        "InvitationStatusEnum": "organisations.models.INVITATION_STATUSES",
+        "StatusEnum": "assessments.models.Assessment.Status",
+    }
     # Respondents (assessments/api/respondents.py): how far one is, where an answer comes from.
     | {
-        "StatusEnum": "assessments.models.Assessment.Status",
         "RespondentStatusEnum": "assessments.api.serializers.RESPONDENT_STATUSES",
         "AnswerStatusEnum": "assessments.api.serializers.ANSWER_STATUSES",
     },

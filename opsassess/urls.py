@@ -20,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api.urls)),
     path("api/v1/", include("assessments.api.urls")),
+    # Members, units and invitations of an organisation; invitations addressed to the caller.
+    path("api/v1/", include("organisations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # The pages for people: / is "My assessments", sign-in under /accounts/.

@@ -34,7 +34,7 @@ User = AbstractBaseUser | AnonymousUser
 
 
 class Need(enum.StrEnum):
-    MEMBER = "member"  # any role: see the organisation's name, its units
+    MEMBER = "member"  # any role: see the organisation's name; leave it
     READ = "read"  # owners, editors, viewers; respondents for what they answer
     EDIT = "edit"  # owners, editors
     OWN = "own"  # owners

@@ -133,6 +133,18 @@ class Membership(models.Model):
 # respondent is neither: they answer (and read) only the assessments they are asked to.
 READ_ROLES = frozenset({Membership.Role.OWNER, Membership.Role.EDITOR, Membership.Role.VIEWER})
 EDIT_ROLES = frozenset({Membership.Role.OWNER, Membership.Role.EDITOR})
+# Strongest first: an invitation accepted by a member never weakens their role.
+ROLE_STRENGTH: dict[str, int] = {
+    Membership.Role.OWNER: 3,
+    Membership.Role.EDITOR: 2,
+    Membership.Role.VIEWER: 1,
+    Membership.Role.RESPONDENT: 0,
+}
+
+
+def stronger_role(first: str, second: str) -> str:
+    """The stronger of two roles (the first when they are equal)."""
+    return second if ROLE_STRENGTH[second] > ROLE_STRENGTH[first] else first
 
 
 class OrganisationAPIKey(AbstractAPIKey):
@@ -223,6 +235,14 @@ class Unit(models.Model):
         return f"{self.name} ({self.organisation})"
 
     def clean(self) -> None:
+        from organisations import targets
+
+        problems = targets.problems(self.targets)
+        if problems:
+            # Forms know the field only: the place inside it leads each message.
+            raise ValidationError(
+                {"targets": [f"{where}: {message}" for where, message in problems.items()]}
+            )
         if self.parent_id is None:
             return
         parent = Unit.objects.filter(pk=self.parent_id).values("organisation_id").first()
@@ -249,10 +269,30 @@ class Unit(models.Model):
 
 
 INVITATION_LIFETIME = timedelta(days=14)
+# What `Invitation.status` can be.
+INVITATION_STATUSES = ["pending", "accepted", "revoked", "expired"]
 
 
 def _invitation_expiry() -> Any:
     return timezone.now() + INVITATION_LIFETIME
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        """Neither accepted, revoked nor expired: the invitations that can still be accepted."""
+        return self.with_status("pending")
+
+    def with_status(self, status: str) -> InvitationQuerySet:
+        """The invitations whose `status` is `status` (one of INVITATION_STATUSES)."""
+        now = timezone.now()
+        unused = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+        rule = {
+            "pending": unused & Q(expires_at__gt=now),
+            "accepted": Q(accepted_at__isnull=False),
+            "revoked": Q(accepted_at__isnull=True, revoked_at__isnull=False),
+            "expired": unused & Q(expires_at__lte=now),
+        }[status]
+        return self.filter(rule)
 
 
 class Invitation(models.Model):
@@ -287,7 +327,15 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    purpose = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="One sentence the e-mail adds, when the invitation asks for more than "
+        "joining (e.g. to answer an assessment). Blank: an invitation to join the organisation.",
+    )
     history = HistoricalRecords()
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -12,8 +12,9 @@ assessment, and checks the responses. Two tests per operation:
   (response_schema_conformance).
 
 Generated values are steered towards the test data: path parameters ({id}, {other_id},
-{slug}, {prefix}), the If-Match header and a few well-known query and body fields get a real
-assessment, slug, question key or ETag three times in four, chosen by a hash of the generated
+{slug}, {prefix}, {username}, {unit_slug}, {uuid}), the If-Match header and a few
+well-known query and body fields get a real assessment, slug, question key, username or ETag
+three times in four, chosen by a hash of the generated
 value (so runs stay deterministic); otherwise the generated value is sent. Without it almost
 every request would be a 404. The respondent endpoints' {respondent} and {question_key} get a
 real respondent UUID and question key the same way.
@@ -155,6 +156,12 @@ class Targets:
             "tool": self.slugs["tools"],
         }
         self.questions = sorted(set(Question.objects.values_list("key", flat=True)))
+        # Members, units and invitations (tests/organisations/contract.py).
+        self.members = {
+            "username": ids["usernames"],
+            "unit_slug": ids["unit_slugs"],
+            "uuid": [ids["invitation"], ids["used_invitation"], ids["foreign_invitation"]],
+        }
 
     @staticmethod
     def _slugs(model: Any) -> list[str]:
@@ -182,6 +189,8 @@ class Targets:
                 options = [self.world.ids["respondent"]]
             elif name == "question_key":
                 options = self.questions
+            elif name in self.members:
+                options = self.members[name]
             else:
                 options = []
             case.path_parameters[name] = self.pick(value, options)
@@ -199,6 +208,10 @@ class Targets:
         for name in ("organisation", "questionnaire"):
             if isinstance(body.get(name), str):
                 body[name] = self.pick(body[name], self.query[name])
+        if isinstance(body.get("username"), str):
+            body["username"] = self.pick(body["username"], self.members["username"])
+        if isinstance(body.get("parent"), str):
+            body["parent"] = self.pick(body["parent"], self.members["unit_slug"])
         if isinstance(body.get("tools"), list):
             body["tools"] = self.pick(body["tools"], [self.slugs["tools"][:1], []])
         answers = body.get("answers")
@@ -389,6 +402,9 @@ def test_hostile_values_are_refused_with_a_json_4xx(
         "prefix": ids["prefix"],
         "respondent": ids["respondent"],
         "question_key": ids["question_key"],
+        "username": "victor",
+        "unit_slug": "search",
+        "uuid": ids["invitation"],
     }
     client = APIClient(raise_request_exception=False)
     client.credentials(HTTP_AUTHORIZATION=f"Token {targets.world.tokens['owner']}")

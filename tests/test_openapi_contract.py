@@ -51,6 +51,7 @@ from tests.factories import (
     PracticeFactory,
     ToolFactory,
 )
+from tests.organisations.contract import organisation_world
 
 # The schema as clients get it, from the app itself, loaded once at import.
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
@@ -140,6 +141,8 @@ def build_world() -> World:
     other = draft(acme, owner, "Other questionnaire", version=three_tier)
     foreign = submitted(globex, outsider, "Globex review")
     key, secret = services.api_key_create(name="BI sync", organisation=acme, created_by=owner)
+    # Members, units and invitations (tests/organisations/contract.py).
+    members_world = organisation_world(acme, globex, owner, viewer, outsider)
 
     world = World(api_key=secret)
     for name, user in {
@@ -160,6 +163,7 @@ def build_world() -> World:
         rubric=rubric.questionnaire.slug,
     )
     answered_by_respondents(world, acme, owner, draft(acme, owner, "Team draft"))
+    world.ids.update(members_world)
     return world
 
 
@@ -969,6 +973,101 @@ CASES = [
          params={"id": "$answered", "question_key": "$question_key"}, note="none recorded"),
     case("delete", AID + "consensus/{question_key}/", 403, who="viewer",
          params={"id": "$answered", "question_key": "flaky-tests"}),
+]  # fmt: skip
+
+# --- members, units and invitations (organisations.api) ----------------------------------------
+ACME = {"slug": "acme"}
+MEMBERS = ORG + "members/"
+MEMBER = MEMBERS + "{username}/"
+UNITS = ORG + "units/"
+UNIT = UNITS + "{unit_slug}/"
+INVITATIONS = ORG + "invitations/"
+INVITATION = INVITATIONS + "{uuid}/"
+CASES += [
+    case("get", MEMBERS, 200, who="viewer", params=ACME),
+    case("get", MEMBERS, 200, who="owner", params=ACME,
+         query={"role": "viewer", "search": "v", "ordering": "-since"}),
+    case("get", MEMBERS, 400, who="owner", params=ACME, query={"role": "boss"}),
+    case("get", MEMBERS, 404, who="outsider", params=ACME),
+    case("get", MEMBERS, 401, params=ACME),
+    case("post", MEMBERS, 201, who="owner", params=ACME,
+         body={"username": "newbie", "role": "editor"}),
+    case("post", MEMBERS, 400, who="owner", params=ACME, body={"username": "nobody"}),
+    case("post", MEMBERS, 403, who="viewer", params=ACME, body={"username": "newbie"}),
+    case("post", MEMBERS, 409, who="owner", params=ACME, body={"username": "vera"}),
+    case("get", MEMBER, 200, who="viewer", params={**ACME, "username": "olivia"}),
+    case("get", MEMBER, 404, who="owner", params={**ACME, "username": "oscar"}),
+    case("patch", MEMBER, 200, who="owner", params={**ACME, "username": "victor"},
+         body={"role": "editor"}),
+    case("patch", MEMBER, 400, who="owner", params={**ACME, "username": "victor"},
+         body={"role": "boss"}),
+    case("patch", MEMBER, 403, who="viewer", params={**ACME, "username": "victor"},
+         body={"role": "owner"}),
+    case("patch", MEMBER, 409, who="owner", params={**ACME, "username": "olivia"},
+         body={"role": "viewer"}, note="last owner"),
+    case("delete", MEMBER, 204, who="owner", params={**ACME, "username": "victor"}),
+    case("delete", MEMBER, 204, who="viewer", params={**ACME, "username": "vera"},
+         note="leaving"),
+    case("delete", MEMBER, 403, who="viewer", params={**ACME, "username": "victor"}),
+    case("delete", MEMBER, 409, who="owner", params={**ACME, "username": "olivia"},
+         note="last owner"),
+    case("delete", MEMBER, 400, who="owner", params={**ACME, "username": "victor"},
+         query={"force": "1"}),
+    case("get", UNITS, 200, who="viewer", params=ACME,
+         query={"kind": "team", "parent": "payments"}),
+    case("get", UNITS, 400, who="viewer", params=ACME, query={"kind": "tribe"}),
+    case("get", UNITS, 404, who="outsider", params=ACME),
+    case("post", UNITS, 201, who="owner", params=ACME,
+         body={"slug": "fraud", "name": "Fraud", "kind": "team", "parent": "payments",
+               "targets": {"rubric-example": {"level": "sound", "sections": {"automation": 80}}}}),
+    case("post", UNITS, 400, who="owner", params=ACME,
+         body={"slug": "fraud", "name": "Fraud", "parent": "billing"}, note="foreign parent"),
+    case("post", UNITS, 400, who="owner", params=ACME,
+         body={"slug": "fraud", "name": "Fraud", "targets": {"devops": {"sections": {"a": 101}}}},
+         note="bad targets"),
+    case("post", UNITS, 400, who="owner", params=ACME, body={"slug": "search", "name": "Again"},
+         note="slug taken"),
+    case("post", UNITS, 403, who="viewer", params=ACME, body={"slug": "x", "name": "X"}),
+    case("get", UNIT, 200, who="viewer", params={**ACME, "unit_slug": "checkout"}),
+    case("get", UNIT, 404, who="owner", params={**ACME, "unit_slug": "billing"}),
+    case("patch", UNIT, 200, who="owner", params={**ACME, "unit_slug": "checkout"},
+         body={"slug": "checkout-web", "name": "Checkout (web)", "parent": None}),
+    case("patch", UNIT, 400, who="owner", params={**ACME, "unit_slug": "payments"},
+         body={"parent": "checkout"}, note="cycle"),
+    case("patch", UNIT, 403, who="viewer", params={**ACME, "unit_slug": "search"},
+         body={"name": "Find"}),
+    case("delete", UNIT, 204, who="owner", params={**ACME, "unit_slug": "search"}),
+    case("delete", UNIT, 409, who="owner", params={**ACME, "unit_slug": "payments"}),
+    case("delete", UNIT, 403, who="viewer", params={**ACME, "unit_slug": "search"}),
+    case("get", INVITATIONS, 200, who="owner", params=ACME, query={"status": "pending"}),
+    case("get", INVITATIONS, 400, who="owner", params=ACME, query={"status": "lost"}),
+    case("get", INVITATIONS, 403, who="viewer", params=ACME),
+    case("post", INVITATIONS, 201, who="owner", params=ACME,
+         body={"email": "priya@example.com", "role": "editor"}),
+    case("post", INVITATIONS, 400, who="owner", params=ACME,
+         body={"email": "priya@example.com", "username": "newbie"}, note="both"),
+    case("post", INVITATIONS, 409, who="owner", params=ACME,
+         body={"username": "vera", "role": "viewer"}, note="already a member"),
+    case("post", INVITATIONS, 409, who="owner", params=ACME,
+         body={"email": "guest@example.com"}, note="already invited"),
+    case("post", INVITATIONS, 403, who="viewer", params=ACME, body={"email": "x@example.com"}),
+    case("get", INVITATION, 200, who="owner", params={**ACME, "uuid": "$invitation"}),
+    case("get", INVITATION, 404, who="owner", params={**ACME, "uuid": "$foreign_invitation"}),
+    case("get", INVITATION, 403, who="viewer", params={**ACME, "uuid": "$invitation"}),
+    case("delete", INVITATION, 204, who="owner", params={**ACME, "uuid": "$invitation"}),
+    case("delete", INVITATION, 409, who="owner", params={**ACME, "uuid": "$used_invitation"}),
+    case("delete", INVITATION, 404, who="owner", params={**ACME, "uuid": "not-a-uuid"}),
+    case("get", "/api/v1/invitations/", 200, who="viewer"),
+    case("get", "/api/v1/invitations/", 400, who="viewer", query={"organisation": "acme"}),
+    case("get", "/api/v1/invitations/", 401),
+    case("post", "/api/v1/invitations/accept/", 200, who="viewer", body={"key": "$vera_key"}),
+    case("post", "/api/v1/invitations/accept/", 403, who="owner", body={"key": "$vera_key"},
+         note="not yours"),
+    case("post", "/api/v1/invitations/accept/", 404, who="viewer", body={"key": "no-such-key"}),
+    case("post", "/api/v1/invitations/accept/", 409, who="viewer", body={"key": "$used_key"},
+         note="used"),
+    case("post", "/api/v1/invitations/accept/", 400, who="viewer", body={"key": ""}),
+    case("post", "/api/v1/invitations/accept/", 401, body={"key": "$vera_key"}),
 ]  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from assessments import services
 from assessments.models import Assessment
 from organisations.models import Membership, Organisation, Unit
+from tests.organisations import openapi_examples as organisation_examples
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +187,8 @@ def test_every_request_example_gets_its_documented_status(seeded: dict[str, Any]
     sent["POST", "/api/v1/auth/token/", "LogIn"] = APIClient().post(
         "/api/v1/auth/token/", token_example, format="json"
     )
+    # Members, units and invitations (tests/organisations/openapi_examples.py).
+    sent.update(organisation_examples.send_requests(requests, api))
     created_example = requests["POST", "/api/v1/assessments/", "StartAnAssessment"]
     created = api.post("/api/v1/assessments/", created_example, format="json")
     sent["POST", "/api/v1/assessments/", "StartAnAssessment"] = created
@@ -307,6 +310,8 @@ def test_response_examples_have_the_fields_of_the_real_responses(seeded: dict[st
             "ThreeRespondentsDisagreeing",
         ): api.get(f"/api/v1/assessments/{team}/disagreement/"),
     }
+    # Members, units and invitations (tests/organisations/openapi_examples.py).
+    real.update(organisation_examples.real_responses(api))
     assert {key for key in examples if key[3] not in ERROR_EXAMPLES} == set(real), (
         "response examples this test does not compare with a real response"
     )

@@ -147,7 +147,11 @@ def test_permission_matrix(
 
 # The modules holding a permission matrix (each for its own endpoints, with the callers its
 # world needs), each with `covered_operations()`: together they must cover the whole API.
-MATRIX_MODULES = ["tests.test_permissions", "tests.assessments.test_respondent_permissions"]
+MATRIX_MODULES = [
+    "tests.test_permissions",
+    "tests.organisations.test_permission_matrix",
+    "tests.assessments.test_respondent_permissions",
+]
 
 
 def covered_operations() -> set[tuple[str, str]]:

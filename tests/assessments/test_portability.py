@@ -22,7 +22,14 @@ from assessments.models import (
 )
 from assessments.portability import export_organisation
 from catalog.models import Tool
-from organisations.models import Membership, Organisation, OrganisationAPIKey, OrganisationTool
+from organisations import services as organisation_services
+from organisations.models import (
+    Membership,
+    Organisation,
+    OrganisationAPIKey,
+    OrganisationTool,
+    Unit,
+)
 from tests.assessments.conftest import SEED_DIR, answer_all, import_file, patch_assessment
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +79,25 @@ def rich_organisation(seeded_catalogue: None, rubric: Any, organisation: Organis
     devops = import_file(SEED_DIR / "devops-maturity.yaml")
     services.organisation_set_tools(organisation=organisation, tool_slugs=["jenkins", "git"])
     services.api_key_create(name="BI", organisation=organisation, created_by=owner)
-    first = services.assessment_create(organisation=organisation, version=rubric, user=owner)
+    # Units: a product with a team inside (renamed since), and a unit that is gone.
+    organisation_services.unit_create(
+        organisation=organisation, slug="payments", name="Payments", kind="product"
+    )
+    checkout = organisation_services.unit_create(
+        organisation=organisation,
+        slug="checkout",
+        name="Checkout",
+        parent="payments",
+        targets={"rubric-example": {"sections": {"automation": 70}}},
+    )
+    legacy = organisation_services.unit_create(
+        organisation=organisation, slug="legacy", name="Legacy", parent="checkout"
+    )
+    checkout = organisation_services.unit_update(unit=checkout, name="Checkout team")
+    organisation_services.unit_delete(unit=legacy)
+    first = services.assessment_create(
+        organisation=organisation, version=rubric, user=owner, unit=checkout
+    )
     patch_assessment(client_for(owner), first.pk, {"targets": {"sections": {"automation": 90}}})
     answer_all(first, editor, "partly")
     first = services.assessment_submit(assessment=first, user=owner)
@@ -100,6 +125,55 @@ def test_an_organisation_round_trips_through_an_empty_database(
     assert {m["role"] for m in original["members"]} == {"owner", "editor", "viewer"}
     # keys travel as hashes only: the secret never leaves the machine that showed it once
     assert "hashed_key" in original["api_keys"][0] and "key" not in original["api_keys"][0]
+    # units travel parents first, by UUID, and the assessment names its unit
+    payments, checkout = original["units"]
+    assert (payments["slug"], payments["parent"], checkout["parent"]) == (
+        "payments",
+        None,
+        payments["uuid"],
+    )
+    assert original["assessments"][0]["unit"] == checkout["uuid"]
+    assert [(r["history_type"], r["slug"]) for r in original["history"]["units"]] == [
+        ("+", "payments"),
+        ("+", "checkout"),
+        ("+", "legacy"),
+        ("~", "checkout"),
+        ("-", "legacy"),
+    ]
+
+
+def units_of(slug: str) -> dict[str, Any]:
+    """Each unit of the organisation, by UUID, read from the database: what the API shows,
+    and the assessments of it (by UUID)."""
+    organisation = Organisation.objects.get(slug=slug)
+    return {
+        str(unit.uuid): {
+            "slug": unit.slug,
+            "name": unit.name,
+            "kind": unit.kind,
+            "parent": None if unit.parent is None else str(unit.parent.uuid),
+            "targets": unit.targets,
+            "created_at": unit.created_at.isoformat(),
+            "assessments": sorted(str(a.uuid) for a in unit.assessments.all()),
+        }
+        for unit in organisation.units.select_related("parent")
+    }
+
+
+def test_units_and_the_unit_of_each_assessment_survive_the_move(
+    rich_organisation: Organisation, tmp_path: Path
+) -> None:
+    before = units_of("acme")
+    checkout = Unit.objects.get(slug="checkout")
+
+    after = moved(tmp_path, "units_of")
+
+    assert after == before
+    assert after[str(checkout.uuid)]["name"] == "Checkout team"
+    assert after[str(checkout.uuid)]["targets"] == {
+        "rubric-example": {"sections": {"automation": "70"}}
+    }
+    assert len(after[str(checkout.uuid)]["assessments"]) == 1
 
 
 def fingerprint(slug: str) -> dict[str, Any]:
@@ -180,7 +254,7 @@ def audit_trail(slug: str) -> dict[str, list[dict[str, Any]]]:
     def stable(value: Any) -> Any:
         if isinstance(value, User):
             return value.username
-        if isinstance(value, Organisation | Assessment):
+        if isinstance(value, Organisation | Assessment | Unit):
             return str(value.uuid)
         if isinstance(value, Tool):
             return value.slug
@@ -217,6 +291,7 @@ def audit_trail(slug: str) -> dict[str, list[dict[str, Any]]]:
         "members": Membership.history.filter(organisation_id=organisation.pk),
         "tools_in_use": OrganisationTool.history.filter(organisation_id=organisation.pk),
         "api_keys": OrganisationAPIKey.history.filter(organisation_id=organisation.pk),
+        "units": Unit.history.filter(organisation_id=organisation.pk),
         "assessments": Assessment.history.filter(id__in=assessment_ids),
         "answers": Answer.history.filter(assessment_id__in=assessment_ids),
         "results": Result.history.filter(assessment_id__in=assessment_ids),
@@ -283,6 +358,13 @@ def test_the_audit_trail_of_the_organisation_and_all_it_holds_survives_the_move(
         ("-", "jenkins"),
     ]
     assert [r["history_type"] for r in before["results"]] == ["+", "+"]
+    # the unit that is gone keeps its trail, still naming the unit it sat in
+    gone = [r for r in before["units"] if r["slug"] == "legacy"]
+    checkout = str(Unit.objects.get(slug="checkout").uuid)
+    assert [(r["history_type"], r["parent"], r["of"]) for r in gone] == [
+        ("+", checkout, None),
+        ("-", checkout, None),
+    ]
     assert [r["comment"] for r in before["answers"] if r["notes_carried_over"]] == ["Flaky suite"]
     # no row added, lost or changed, none recorded by the import itself
     assert moved(tmp_path, "audit_trail") == before
