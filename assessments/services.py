@@ -6,7 +6,7 @@ one transaction, so a refused request leaves nothing half-done.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -1237,62 +1237,104 @@ def _convert_direct_answers(
     return made
 
 
+@dataclass(frozen=True)
+class AddedRespondent:
+    respondent: Respondent
+    invitation: Any = None  # the invitation sent, for someone who is not a member yet
+    secret: str = ""  # its key: only a hash is stored, so it is shown to the caller this once
+
+
 @transaction.atomic
 def respondent_add(
-    *, assessment: Assessment, added_by: AbstractBaseUser, username: str = "", email: str = ""
-) -> Respondent:
-    """Ask someone to answer a draft assessment: a member of its organisation (any role),
-    named by `username`, becomes a respondent at once.
+    *,
+    assessment: Assessment,
+    added_by: AbstractBaseUser,
+    username: str = "",
+    email: str = "",
+    accept_url: Callable[[str], str] | None = None,
+) -> AddedRespondent:
+    """Ask someone to answer a draft assessment.
+
+    A member of its organisation (any role), named by `username`, becomes a respondent at
+    once. Anyone else, named by the username of their account or by an e-mail address, gets
+    an invitation to the organisation in the respondent role that names the assessment
+    (organisations.services.invitation_create, which mails the link built by `accept_url`);
+    the respondent is theirs once they accept it (`respondent_invitation_accepted`).
 
     The first respondent of an assessment that has answers already turns those answers into
     the answers of the people who gave them (see `_convert_direct_answers`).
     """
     from django.contrib.auth import get_user_model
 
+    from organisations import services as organisation_services
+
     assessment = _lock_draft(assessment)
     organisation = assessment.organisation
-    if not username:
-        raise ValidationError(
-            {
-                "email": f"{email} is not a member of {organisation.slug}: add members of the "
-                "organisation by their username."
-            }
-        )
-    user = (
-        get_user_model()
-        .objects.filter(username=username, memberships__organisation=organisation)
-        .first()
-    )
-    if user is None:
-        raise ValidationError(
-            {
-                "username": f"'{username}' is not a member of {organisation.slug}: add members "
-                "of the organisation by their username."
-            }
-        )
-    if Respondent.objects.filter(assessment=assessment, user=user).exists():
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    if user is not None and Respondent.objects.filter(assessment=assessment, user=user).exists():
         raise Conflict(f"'{username}' already answers this assessment.", code="already_respondent")
+    invited = Respondent.objects.filter(
+        assessment=assessment,
+        user__isnull=True,
+        invitation__accepted_at__isnull=True,
+        invitation__revoked_at__isnull=True,
+        invitation__expires_at__gt=timezone.now(),
+    )
+    already = invited.filter(invitation__username=username) if username else invited.none()
+    if email:
+        already = already | invited.filter(invitation__email__iexact=email)
+    if already.exists():
+        raise Conflict(
+            f"{username or email} is invited to answer this assessment already.",
+            code="already_respondent",
+        )
+    member = user is not None and organisation.memberships.filter(user=user).exists()
+    invitation, secret = None, ""
+    if not member:
+        title = assessment.title or f"{assessment.version.questionnaire.name} of {organisation}"
+        invitation, secret = organisation_services.invitation_create(
+            organisation=organisation,
+            invited_by=added_by,
+            role="respondent",
+            email=email,
+            username=username,
+            purpose=f"You are asked to answer \u201c{title}\u201d.",
+            accept_url=accept_url,
+        )
     now = timezone.now()
     made: dict[int, Respondent] = {}
     if not _has_respondents(assessment):
         made = _convert_direct_answers(
             assessment, selectors.version_tree(assessment.version), added_by, now
         )
-    respondent = made.get(user.pk)
+    respondent = made.get(user.pk) if member and user is not None else None
     if respondent is None:
-        respondent = Respondent.objects.create(assessment=assessment, user=user)
+        respondent = Respondent.objects.create(
+            assessment=assessment, user=user if member else None, invitation=invitation
+        )
     _bump(assessment)
-    return respondent
+    return AddedRespondent(respondent, invitation, secret)
 
 
 @transaction.atomic
 def respondent_remove(*, respondent: Respondent, user: AbstractBaseUser) -> None:
     """Take a respondent off a draft assessment: their answers go with them and the answers
     they took part in are derived again from the others' (or removed when none is left)."""
+    from organisations import services as organisation_services
+
     assessment = _lock_draft(respondent.assessment)
-    respondent = Respondent.objects.get(pk=respondent.pk)
+    respondent = Respondent.objects.select_related("invitation").get(pk=respondent.pk)
     touched = set(respondent.answers.values_list("question_id", flat=True))
+    invitation = respondent.invitation
     respondent.delete()  # its answers go too, each leaving an audit row
+    if (
+        respondent.user_id is None
+        and invitation is not None
+        and invitation.status == "pending"
+        and not invitation.respondents.exists()
+    ):
+        # Nobody is asked to answer by it any more: its key can no longer be used.
+        organisation_services.invitation_revoke(invitation=invitation)
     _derive(assessment, selectors.version_tree(assessment.version), touched, user, timezone.now())
     _bump(assessment)
 

@@ -197,6 +197,8 @@ def test_every_request_example_gets_its_documented_status(seeded: dict[str, Any]
     team = api.post("/api/v1/assessments/", created_example, format="json").json()["id"]
     for key, url, send in [
         (("POST", "/api/v1/assessments/{id}/respondents/", "AddAMember"), "respondents/", api.post),
+        (("POST", "/api/v1/assessments/{id}/respondents/", "InviteSomeone"), "respondents/",
+         api.post),
         (("PATCH", "/api/v1/assessments/{id}/my-answers/", "SaveTwoOfYourAnswers"),
          "my-answers/", api.patch),
         (("PUT", "/api/v1/assessments/{id}/consensus/{question_key}/", "AgreeOnAnAnswer"),

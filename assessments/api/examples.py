@@ -321,6 +321,9 @@ INCOMPLETE = OpenApiExample(
 # --- respondents ------------------------------------------------------------------------------
 
 RESPONDENT_ADD = OpenApiExample("Add a member", value={"username": "olivia"}, request_only=True)
+RESPONDENT_INVITE = OpenApiExample(
+    "Invite someone", value={"email": "sam@example.com"}, request_only=True
+)
 RESPONDENT = OpenApiExample(
     "A respondent",
     value={
@@ -331,6 +334,7 @@ RESPONDENT = OpenApiExample(
         "answered": 3,
         "last_saved": "2026-11-20T09:30:00Z",
         "added_at": "2026-11-20T09:00:00Z",
+        "invitation": None,
     },
     response_only=True,
     status_codes=["201"],

@@ -33,6 +33,7 @@ from assessments import selectors, services
 from assessments.api import examples, serializers
 from assessments.models import Answer, Assessment, Respondent
 from opsassess.core.api.filters import StrictFilterBackend
+from organisations import services as organisation_services
 from organisations.access import Need
 
 CONFLICT = serializers.ConflictResponseSerializer
@@ -126,30 +127,56 @@ class RespondentsView(mixins.ListModelMixin, _AssessmentPartView, GenericAPIView
     @extend_schema(
         tags=["respondents"],
         summary="Ask someone to answer an assessment",
-        description="Owners and editors, on a draft. Name a member of the organisation (any "
-        "role) by `username`: they become a respondent at once and answer with `my-answers/`. "
-        "The first respondent of an assessment that already has answers turns those answers "
-        "into the answers of the people who gave them, each a respondent from then on, so "
-        "nothing is lost (docs/respondents.md). Someone already answering is a 409.",
+        description="Owners and editors, on a draft. A member of the organisation (any role), "
+        "named by `username`, becomes a respondent at once and answers with `my-answers/`. "
+        "Anyone else, named by the username of their account or by `email`, is invited to the "
+        "organisation as a respondent of this assessment: the e-mail carries the link, and "
+        "`invitation.key` is in this response only. They answer once they accept. The first "
+        "respondent of an assessment that already has answers turns those answers into the "
+        "answers of the people who gave them, each a respondent from then on, so nothing is "
+        "lost (docs/respondents.md). Someone already answering, or invited to, is a 409.",
         request=serializers.RespondentCreateSerializer,
         responses={
-            201: serializers.RespondentSerializer,
+            201: serializers.RespondentCreatedSerializer,
             403: FORBIDDEN,
             409: CONFLICT,
         },
-        examples=[examples.RESPONDENT_ADD, examples.RESPONDENT],
+        examples=[examples.RESPONDENT_ADD, examples.RESPONDENT_INVITE, examples.RESPONDENT],
     )
     def post(self, request: Request, pk: int) -> Response:
         assessment = self.assessment(Need.EDIT, EDIT_ONLY)
         serializer = serializers.RespondentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        respondent = services.respondent_add(
-            assessment=assessment, added_by=request.user, **serializer.validated_data
+
+        def accept_url(secret: str) -> str:
+            return request.build_absolute_uri(
+                organisation_services.ACCEPT_PATH.format(secret=secret)
+            )
+
+        added = services.respondent_add(
+            assessment=assessment,
+            added_by=request.user,
+            accept_url=accept_url,
+            **serializer.validated_data,
         )
         tree = selectors.version_tree(assessment.version)
         required = sum(1 for q in tree.questions if q.required)
-        shown = selectors.respondents_of(assessment).get(pk=respondent.pk)
-        body = serializers.RespondentSerializer(shown, context={"required": required}).data
+        shown = selectors.respondents_of(assessment).get(pk=added.respondent.pk)
+        body = dict(serializers.RespondentSerializer(shown, context={"required": required}).data)
+        invitation = added.invitation
+        body["invitation"] = (
+            None
+            if invitation is None
+            else serializers.RespondentInvitationSerializer(
+                {
+                    "uuid": invitation.uuid,
+                    "key": added.secret,
+                    "accept_url": accept_url(added.secret),
+                    "emailed": bool(organisation_services.invitation_recipient(invitation)),
+                    "expires_at": invitation.expires_at,
+                }
+            ).data
+        )
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -482,7 +482,8 @@ class RespondentCreateSerializer(StrictSerializer):
     username = serializers.CharField(
         max_length=150,
         required=False,
-        help_text="Username of a member of the assessment's organisation (any role).",
+        help_text="Username of an account: a member of the organisation (any role) answers at "
+        "once, anyone else is invited.",
     )
     email = serializers.EmailField(
         max_length=254, required=False, help_text="E-mail address of someone to invite."
@@ -535,6 +536,28 @@ class RespondentSerializer(serializers.Serializer):
             "last_saved": None if respondent.last_saved is None else _iso(respondent.last_saved),
             "added_at": _iso(respondent.created_at),
         }
+
+
+class RespondentInvitationSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField(help_text="The invitation (GET /api/v1/organisations/{slug}/"
+                                 "invitations/{uuid}/).")  # fmt: skip
+    key = serializers.CharField(
+        help_text="The invitation's secret, shown in this response only: pass it on if the "
+        "e-mail cannot reach them."
+    )
+    accept_url = serializers.URLField(help_text="The link the e-mail carries.")
+    emailed = serializers.BooleanField(
+        help_text="false: the invited account has no e-mail address; pass the link on yourself."
+    )
+    expires_at = serializers.DateTimeField()
+
+
+class RespondentCreatedSerializer(RespondentSerializer):
+    invitation = RespondentInvitationSerializer(
+        allow_null=True,
+        help_text="For someone who is not a member yet: the invitation sent to them. Null for "
+        "a member, who answers at once.",
+    )
 
 
 class RespondentAnswerSerializer(serializers.Serializer):

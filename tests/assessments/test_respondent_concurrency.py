@@ -152,7 +152,7 @@ def test_a_direct_answer_racing_the_first_respondent_is_kept_or_refused(
 
     answer_outcome, add_outcome = run_together(answer, add)
 
-    assert isinstance(add_outcome, Respondent), add_outcome
+    assert isinstance(add_outcome, services.AddedRespondent), add_outcome
     if isinstance(answer_outcome, services.Conflict):
         # the respondent came first: the direct answer was refused and nothing was saved
         assert answer_outcome.code == "has_respondents"

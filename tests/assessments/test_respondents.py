@@ -423,7 +423,7 @@ def test_removing_the_last_respondent_of_a_question_removes_its_derived_answer(
 @pytest.mark.parametrize(
     ("body", "field", "detail"),
     [
-        ({"username": "stranger"}, "username", "'stranger' is not a member of acme"),
+        ({"username": "nobody"}, "username", "No user 'nobody'."),
         ({}, "username", "Give the username of a member, or an e-mail address."),
         (
             {"username": "r1", "email": "r1@example.com"},
@@ -934,3 +934,107 @@ def test_the_worked_example_of_docs_respondents_md(
     figures = {row["question"]: (row["spread"], row["stdev"]) for row in body["questions"]}
     assert figures["practice"] == ("50.00", "23.57")
     assert figures["coverage"] == ("30.00", "15.00")
+
+
+# --- invitations --------------------------------------------------------------------------------
+
+
+def test_someone_who_is_not_a_member_is_invited_and_answers_once_they_accept(
+    org: Organisation, owner: User, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from organisations.models import Invitation, Membership
+
+    assessment, _ = team(org, owner, "mean", 0)
+    Assessment.objects.filter(pk=assessment.pk).update(title="Payments team review")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(owner).post(
+            f"/api/v1/assessments/{assessment.pk}/respondents/", {"email": "Sam@Example.com"}
+        )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["username"], body["email"], body["status"]) == (None, "Sam@example.com", "invited")
+    invitation = Invitation.objects.get()
+    assert (invitation.role, invitation.invited_by, invitation.purpose) == (
+        "respondent",
+        owner,
+        "You are asked to answer \u201cPayments team review\u201d.",
+    )
+    key = body["invitation"]["key"]
+    assert body["invitation"]["uuid"] == str(invitation.uuid)
+    assert body["invitation"]["accept_url"] == f"http://testserver/invitations/accept/{key}/"
+    assert body["invitation"]["emailed"] is True
+    assert len(mailoutbox) == 1 and key in mailoutbox[0].body
+    assert "Payments team review" in mailoutbox[0].body
+    sam = User.objects.create_user("sam", email="sam@example.com", password="a-long-password-1")
+    # before accepting, sam cannot see the assessment at all
+    assert save(sam, assessment, pick("practice", "fully")).status_code == 404
+
+    accepted = client_for(sam).post("/api/v1/invitations/accept/", {"key": key})
+
+    assert accepted.status_code == 200, accepted.json()
+    assert Membership.objects.get(organisation=org, user=sam).role == "respondent"
+    assert Respondent.objects.get().user == sam
+    assert save(sam, assessment, pick("practice", "fully")).status_code == 200
+    listed = client_for(owner).get(f"/api/v1/assessments/{assessment.pk}/respondents/").json()
+    assert [(r["username"], r["email"], r["status"]) for r in listed["results"]] == [
+        ("sam", "Sam@example.com", "answering")
+    ]
+
+
+def test_the_account_of_someone_outside_the_organisation_is_invited_by_username(
+    org: Organisation, owner: User
+) -> None:
+    from organisations.models import Invitation
+
+    assessment, _ = team(org, owner, "mean", 0)
+    outsider = User.objects.create_user("oscar", password="a-long-password-1")
+
+    response = add(client_for(owner), assessment, "oscar")
+
+    assert response.status_code == 201
+    assert (response.json()["username"], response.json()["status"]) == ("oscar", "invited")
+    assert response.json()["invitation"]["emailed"] is False  # oscar's account has no address
+    assert Invitation.objects.get().username == "oscar"
+    again = add(client_for(owner), assessment, "oscar")
+    assert again.status_code == 409
+    assert errors(again)[None] == "oscar is invited to answer this assessment already."
+    client_for(outsider).post(
+        "/api/v1/invitations/accept/", {"key": response.json()["invitation"]["key"]}
+    )
+    assert Respondent.objects.get().user == outsider
+
+
+def test_inviting_the_same_address_twice_is_a_409(org: Organisation, owner: User) -> None:
+    assessment, _ = team(org, owner, "mean", 0)
+    client = client_for(owner)
+    url = f"/api/v1/assessments/{assessment.pk}/respondents/"
+
+    first = client.post(url, {"email": "sam@example.com"})
+    second = client.post(url, {"email": "SAM@example.com"})
+
+    assert (first.status_code, second.status_code) == (201, 409)
+    assert second.json()["errors"][0]["code"] == "already_respondent"
+    assert Respondent.objects.count() == 1
+
+
+def test_removing_an_invited_respondent_revokes_their_invitation(
+    org: Organisation, owner: User
+) -> None:
+    from organisations.models import Invitation
+
+    assessment, _ = team(org, owner, "mean", 0)
+    client = client_for(owner)
+    key = client.post(
+        f"/api/v1/assessments/{assessment.pk}/respondents/", {"email": "sam@example.com"}
+    ).json()["invitation"]["key"]
+    invited = Respondent.objects.get()
+
+    client.delete(f"/api/v1/assessments/{assessment.pk}/respondents/{invited.uuid}/")
+
+    assert Invitation.objects.get().status == "revoked"
+    sam = User.objects.create_user("sam", email="sam@example.com", password="a-long-password-1")
+    refused = client_for(sam).post("/api/v1/invitations/accept/", {"key": key})
+    assert refused.status_code == 409
+    assert not Respondent.objects.exists()
