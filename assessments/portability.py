@@ -60,7 +60,9 @@ FORMAT = "opsassess-organisation/3"
 OLDER_FORMATS = ("opsassess-organisation/2",)
 # Fields of the historical rows copied as they are (moments, decimals and UUIDs as text);
 # foreign keys are mapped to stable identifiers by name below.
-ORGANISATION_HISTORY = ("uuid", "slug", "name", "created_at")
+ORGANISATION_HISTORY = ("uuid", "slug", "name", "portfolio_roll_up", "created_at")
+# Files written before the portfolio roll-up rule existed roll up by the mean, as they did.
+DEFAULT_ROLL_UP = "mean"
 MEMBERSHIP_HISTORY = ("role", "created_at")
 TOOL_HISTORY = ("created_at",)
 KEY_HISTORY = (
@@ -271,6 +273,7 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
             "slug": organisation.slug,
             "name": organisation.name,
             "created_at": _iso(organisation.created_at),
+            "portfolio_roll_up": organisation.portfolio_roll_up,
         },
         "members": [
             {
@@ -471,10 +474,17 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
             users[name] = (user, None)
         return users[name][0]
 
+    roll_up = document["organisation"].get("portfolio_roll_up", DEFAULT_ROLL_UP)
+    rules = [value for value, _ in Organisation._meta.get_field("portfolio_roll_up").choices]
+    if roll_up not in rules:
+        raise PortabilityError(
+            f"organisation.portfolio_roll_up: '{roll_up}' is not one of {', '.join(rules)}"
+        )
     organisation = Organisation.objects.create(
         uuid=UUID(document["organisation"]["uuid"]),
         slug=slug,
         name=document["organisation"]["name"],
+        portfolio_roll_up=roll_up,
     )
     Organisation.objects.filter(pk=organisation.pk).update(
         created_at=_when(document["organisation"]["created_at"])
@@ -618,7 +628,10 @@ def _import_history(
     _restore(
         Organisation.history.filter(id=organisation.pk),
         ORGANISATION_HISTORY,
-        ((row, {"id": organisation.pk}) for row in history["organisation"]),
+        (
+            ({"portfolio_roll_up": DEFAULT_ROLL_UP, **row}, {"id": organisation.pk})
+            for row in history["organisation"]
+        ),
         user_named,
     )
     in_organisation = {"organisation_id": organisation.pk}

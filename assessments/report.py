@@ -7,7 +7,7 @@ PostgreSQL alike (PostgreSQL's jsonb does not keep the snapshot's key order). Th
 chart stops at the assessment itself: a later result does not change an earlier report.
 
 Reading a result takes a fixed number of queries whatever the size of the questionnaire or
-the history: the version tree (9) and the organisation's history up to this result (2); the
+the history: the version tree (9) and the subject's history up to this result (2); the
 report adds the answers' comments and evidence (1) and the peer percentiles (2).
 """
 
@@ -174,7 +174,9 @@ class ResultView:
             assessment__submitted_at=assessment.submitted_at, assessment_id__lte=assessment.pk
         )
         return list(
-            selectors.history(assessment.organisation, assessment.version.questionnaire)
+            selectors.history(
+                assessment.organisation, assessment.version.questionnaire, assessment.unit_id
+            )
             .filter(up_to_this)
             .defer("snapshot")
         )
@@ -610,7 +612,7 @@ class ResultView:
             labels,
             series,
             title="History: overall and per discipline",
-            description=f"Submitted results of {self.assessment.organisation.name} for this "
+            description=f"Submitted results of {self.subject_in_full} for this "
             "questionnaire up to this one, oldest first, as a percent of the maximum score.",
         )
 
@@ -661,6 +663,18 @@ class ResultView:
         )
         return dict(rows)
 
+    @property
+    def subject(self) -> str:
+        """Who was assessed: the unit, or the organisation when the assessment is of no unit."""
+        unit = self.assessment.unit if self.assessment.unit_id else None
+        return self.assessment.organisation.name if unit is None else unit.name
+
+    @property
+    def subject_in_full(self) -> str:
+        if self.assessment.unit_id is None:
+            return self.subject
+        return f"{self.subject} ({self.assessment.organisation.name})"
+
     # --- pages -------------------------------------------------------------------------------
 
     def context(self, *, full: bool) -> dict[str, Any]:
@@ -696,6 +710,7 @@ class ResultView:
             context["heatmap"] = _safe_svg(self.heatmap_svg())
             context["history"] = _safe_svg(self.history_svg())
             context["history_count"] = len(self.history)
+            context["subject"] = self.subject
         return context
 
 

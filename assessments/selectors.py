@@ -625,8 +625,9 @@ def hindrance_order() -> list[str]:
 def previous_figures(
     assessment: Assessment,
 ) -> tuple[int | None, dict[tuple[str, str], Decimal | None] | None]:
-    """The organisation's latest result for the same questionnaire submitted before this one:
-    its assessment id and its figures by (axis, key), in one query (None, None without one).
+    """The latest result of the same subject (the same unit, or the organisation itself when
+    the assessment is of no unit) and questionnaire submitted before this one: its assessment
+    id and its figures by (axis, key), in one query (None, None without one).
 
     Read from the ResultScore rows, so the previous snapshot is never loaded and decoded.
     """
@@ -635,6 +636,8 @@ def previous_figures(
     previous = (
         Result.objects.filter(
             assessment__organisation_id=assessment.organisation_id,
+            # None matches the organisation's own assessments (IS NULL).
+            assessment__unit_id=assessment.unit_id,
             assessment__version__questionnaire_id=assessment.version.questionnaire_id,
             assessment__status=Assessment.Status.SUBMITTED,
         )
@@ -723,16 +726,23 @@ def peer_percentiles(result: Any) -> dict[str, Any]:
     }
 
 
-def history(organisation: Organisation, questionnaire: Questionnaire) -> QuerySet[Any]:
-    """Submitted results of one organisation and questionnaire, oldest first, figures attached."""
+def history(
+    organisation: Organisation, questionnaire: Questionnaire, unit: Any = None
+) -> QuerySet[Any]:
+    """Submitted results of one subject and questionnaire, oldest first, figures attached.
+
+    The subject is `unit` (a Unit of the organisation), or the organisation itself (its
+    assessments of no unit) when `unit` is None: one history never mixes subjects.
+    """
     from assessments.models import Result, ResultScore
 
     return (
         Result.objects.filter(
             assessment__organisation=organisation,
+            assessment__unit=unit,
             assessment__version__questionnaire=questionnaire,
         )
-        .select_related("assessment__version")
+        .select_related("assessment__version", "assessment__unit")
         .prefetch_related(
             Prefetch(
                 "scores",

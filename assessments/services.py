@@ -1650,3 +1650,30 @@ def assessment_rederive(*, assessment: Assessment, user: AbstractBaseUser) -> As
     if _derive(assessment, tree, questions, user, timezone.now()):
         _bump(assessment)
     return assessment
+
+
+# --- the organisation's own settings (issue 15: portfolio) ---------------------------------
+
+
+@transaction.atomic
+def organisation_update(
+    *, organisation: Organisation, name: str | None = None, portfolio_roll_up: str | None = None
+) -> Organisation:
+    """Rename the organisation or change how its portfolio rolls up its units' scores.
+
+    Values left out (None) or equal to the current ones write nothing, so the audit trail
+    holds only real changes; a rename re-sends the organisation's feed rows (Organisation.save).
+    """
+    wanted = {"name": name, "portfolio_roll_up": portfolio_roll_up}
+    changed = [
+        field
+        for field, value in wanted.items()
+        if value is not None and getattr(organisation, field) != value
+    ]
+    if not changed:
+        return organisation
+    for field in changed:
+        setattr(organisation, field, wanted[field])
+    organisation.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
+    organisation.save(update_fields=changed)
+    return organisation

@@ -44,6 +44,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import portfolio as portfolio_bench  # noqa: E402
 from benchmarks import report  # noqa: E402
 
 PG_SCHEMES = {"postgres", "postgresql", "pgsql", "psql"}
@@ -564,6 +565,8 @@ def run_in_process(bench: Bench, world: World, args: argparse.Namespace) -> dict
         target=None,
     )
     extra["team_scaling"] = team_of_respondents(bench, world, args, token, ok)
+    # The portfolio across an organisation's units (issue 15): 50 units x 3 questionnaires.
+    portfolio_bench.measure(bench, world.user, token, key)
     extra["query_scaling"] = query_scaling(bench, world, token, key)
     extra["query_scaling"] += organisation_pages(bench, world, token)
     extra["query_scaling"].append(extra["team_scaling"])
@@ -783,6 +786,7 @@ def query_scaling(
             "large_queries": count(lambda: client.get("/api/v1/questionnaires/bench-200/")),
         },
     ]
+    rows.append(portfolio_bench.scaling(world.user, token, count))
     return rows
 
 

@@ -297,7 +297,9 @@ SPECTACULAR_SETTINGS = {
     | {
         "RespondentStatusEnum": "assessments.api.serializers.RESPONDENT_STATUSES",
         "AnswerStatusEnum": "assessments.api.serializers.ANSWER_STATUSES",
-    },
+    }
+    # The portfolio's roll-up rule, in the organisation's PATCH and the portfolio alike.
+    | {"PortfolioRollUpEnum": ["mean", "median", "minimum"]},
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "opsassess.core.api.schema.truthful_errors",

@@ -51,7 +51,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "portfolio_roll_up", "created_at"]
+    list_filter = ["portfolio_roll_up"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]

@@ -1,8 +1,9 @@
 """Machine credentials: `Authorization: Api-Key <key>` for internal systems.
 
-A key only reads scores: only the scores feed lists this authentication class, so anywhere
-else a key counts for nothing (401 where a login is needed, the public catalogue stays
-public), and the admin (session based) never looks at it. A wrong key, a
+A key only reads scores: only the scores feed and the portfolio (with its printable page)
+list this authentication class, so anywhere else a key counts for nothing (401 where a login
+is needed, the public catalogue stays public), and the admin (session based) never looks at
+it. A wrong key, a
 revoked key and an expired key each get a 401 that says which, but only a caller holding the
 full, correct secret learns that a key is revoked or expired: a wrong secret is just invalid.
 """

@@ -154,6 +154,8 @@ class Targets:
             "hindrance": self.slugs["hindrances"],
             "practice": self.slugs["practices"],
             "tool": self.slugs["tools"],
+            "unit": ["payments"],
+            "across_units": ["true", "false"],
         }
         self.questions = sorted(set(Question.objects.values_list("key", flat=True)))
         # Members, units and invitations (tests/organisations/contract.py).

@@ -153,6 +153,8 @@ KEYED_BY_DATA = {
     ".peers.disciplines",
     ".targets.sections",
     ".targets.disciplines",
+    ".organisation_results",
+    ".units[0].results",
 }
 
 
@@ -189,6 +191,9 @@ def test_every_request_example_gets_its_documented_status(seeded: dict[str, Any]
     )
     # Members, units and invitations (tests/organisations/openapi_examples.py).
     sent.update(organisation_examples.send_requests(requests, api))
+    roll_up = ("PATCH", "/api/v1/organisations/{slug}/", "RollUpByTheWeakestUnit")
+    sent[roll_up] = api.patch("/api/v1/organisations/acme/", requests[roll_up], format="json")
+
     created_example = requests["POST", "/api/v1/assessments/", "StartAnAssessment"]
     created = api.post("/api/v1/assessments/", created_example, format="json")
     sent["POST", "/api/v1/assessments/", "StartAnAssessment"] = created
@@ -311,6 +316,9 @@ def test_response_examples_have_the_fields_of_the_real_responses(seeded: dict[st
             "200",
             "ThreeRespondentsDisagreeing",
         ): api.get(f"/api/v1/assessments/{team}/disagreement/"),
+        ("GET", "/api/v1/organisations/{slug}/portfolio/", "200", "ADepartmentOfTwoTeams"): (
+            api.get("/api/v1/organisations/demo/portfolio/")
+        ),
     }
     # Members, units and invitations (tests/organisations/openapi_examples.py).
     real.update(organisation_examples.real_responses(api))

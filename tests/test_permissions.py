@@ -151,6 +151,7 @@ MATRIX_MODULES = [
     "tests.test_permissions",
     "tests.organisations.test_permission_matrix",
     "tests.assessments.test_respondent_permissions",
+    "tests.assessments.test_portfolio_permissions",
 ]
 
 

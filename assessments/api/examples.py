@@ -425,3 +425,8 @@ CONSENSUS = OpenApiExample(
     },
     request_only=True,
 )
+ORGANISATION_UPDATE = OpenApiExample(
+    "Roll up by the weakest unit",
+    request_only=True,
+    value={"portfolio_roll_up": "minimum"},
+)

@@ -58,8 +58,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = ["slug", "name", "created_at", "role"]
-        read_only_fields = ["created_at"]
+        fields = ["slug", "name", "created_at", "role", "portfolio_roll_up"]
+        read_only_fields = ["created_at", "portfolio_roll_up"]
 
     @extend_schema_field(serializers.ChoiceField(choices=Membership.Role.choices))
     def get_role(self, organisation: Organisation) -> str | None:
@@ -434,6 +434,12 @@ class OrganisationToolsSerializer(StrictSerializer):
     )
 
 
+class UnitReferenceSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField(help_text="The unit's stable identifier.")
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
 class HistoryEntrySerializer(serializers.Serializer):
     assessment = serializers.IntegerField()
     title = serializers.CharField()
@@ -445,6 +451,9 @@ class HistoryEntrySerializer(serializers.Serializer):
     level_name = serializers.CharField(allow_null=True)
     disciplines = serializers.DictField(child=serializers.CharField(allow_null=True))
     hindrances = serializers.DictField(child=serializers.CharField(allow_null=True))
+    unit = UnitReferenceSerializer(
+        allow_null=True, help_text="The unit assessed; null: the organisation itself."
+    )
 
 
 class APIKeySerializer(serializers.Serializer):
@@ -687,4 +696,14 @@ class ConsensusResponseSerializer(serializers.Serializer):
     answer = AnswerSerializer(
         allow_null=True,
         help_text="The assessment's answer to the question now (null: none can be derived).",
+    )
+
+
+class OrganisationUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    portfolio_roll_up = serializers.ChoiceField(
+        choices=Organisation._meta.get_field("portfolio_roll_up").choices,
+        required=False,
+        help_text="How the portfolio combines the units' percents into the organisation's: "
+        "their mean, their median, or the weakest unit's.",
     )

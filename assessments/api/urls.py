@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from assessments.api import views
 from assessments.api.feed import ScoresView
+from assessments.api.portfolio import PortfolioReportView, PortfolioView
 from assessments.api.report import RadarView, ReportView
 from assessments.api.respondents import (
     ConsensusView,
@@ -48,5 +49,16 @@ urlpatterns = [
         "assessments/<int:pk>/consensus/<str:question_key>/",
         ConsensusView.as_view(),
         name="assessment-consensus",
+    ),
+    # The portfolio across an organisation's units (slugs as the organisations router takes them).
+    re_path(
+        r"^organisations/(?P<slug>[-a-zA-Z0-9_]+)/portfolio/$",
+        PortfolioView.as_view(),
+        name="organisation-portfolio",
+    ),
+    re_path(
+        r"^organisations/(?P<slug>[-a-zA-Z0-9_]+)/portfolio/report/$",
+        PortfolioReportView.as_view(),
+        name="organisation-portfolio-report",
     ),
 ]

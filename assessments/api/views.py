@@ -280,6 +280,7 @@ class AssessmentFilter(filters.FilterSet):
     ),
 )
 @extend_validation_errors(["invalid"], field_name="other_id", actions=["compare"])
+@extend_validation_errors(["invalid"], field_name="across_units", actions=["compare"])
 class AssessmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -558,7 +559,16 @@ class AssessmentViewSet(
         "answered on different questionnaire versions can be compared; questions found in only "
         "one of them are listed. `first` is always the earlier submitted of the two and `second` "
         "the later, in whichever order the URL names them: every `delta` is second minus first "
-        "in percentage points, positive when the score went up.",
+        "in percentage points, positive when the score went up. `units` names the unit of "
+        "each (null: the organisation itself). Two assessments of different units (or a unit's "
+        "and the organisation's own) are compared only with `across_units=true`; otherwise 400.",
+        parameters=[
+            OpenApiParameter(
+                "across_units",
+                bool,
+                description="true: compare assessments of different units (default false).",
+            )
+        ],
         responses={200: OpenApiTypes.OBJECT, 409: CONFLICT},
     )
     @action(
@@ -569,12 +579,15 @@ class AssessmentViewSet(
         url_path=r"compare/(?P<other_id>[0-9]{1,18})",
     )
     def compare(self, request: Request, pk: str | None = None, other_id: str = "") -> Response:
+        across_units = compare_across_units(request)
         first = self.get_object()
         second = get_object_or_404(self.get_queryset(), pk=other_id)
         if first.organisation_id != second.organisation_id:
             raise exceptions.ValidationError(
                 {"other_id": ["Only assessments of the same organisation can be compared."]}
             )
+        if first.unit_id != second.unit_id and not across_units:
+            raise exceptions.ValidationError({"other_id": [DIFFERENT_UNITS]})
         if first.version.questionnaire_id != second.version.questionnaire_id:
             raise exceptions.ValidationError(
                 {"other_id": ["Only assessments of the same questionnaire can be compared."]}
@@ -583,7 +596,13 @@ class AssessmentViewSet(
             raise services.Conflict(
                 "Both assessments must be submitted to be compared.", code="not_submitted"
             )
-        return Response(selectors.compare(first.result, second.result))
+        body = selectors.compare(first.result, second.result)
+        earlier, later = (first, second) if body["first"] == first.pk else (second, first)
+        body["units"] = {
+            "first": unit_reference(earlier.unit),
+            "second": unit_reference(later.unit),
+        }
+        return Response(body)
 
     @extend_schema(
         tags=["assessments"],
@@ -612,6 +631,7 @@ class AssessmentViewSet(
     ),
 )
 @extend_validation_errors(["invalid", "required"], field_name="questionnaire", actions=["history"])
+@extend_validation_errors(["invalid"], field_name="unit", actions=["history"])
 class OrganisationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -626,11 +646,13 @@ class OrganisationViewSet(
         "history": Need.READ,
         "keys": Need.OWN,
         "revoke_key": Need.OWN,
+        "partial_update": Need.OWN,
     }
     organisation_refusals = {
         "tools:PUT": "Viewers cannot change the tools in use.",
         "keys": "Only the organisation's owners manage API keys.",
         "revoke_key": "Only the organisation's owners manage API keys.",
+        "partial_update": "Only the organisation's owners rename it or change its roll-up rule.",
     }
     serializer_class = serializers.OrganisationSerializer
     lookup_field = "slug"
@@ -680,19 +702,31 @@ class OrganisationViewSet(
     @extend_schema(
         tags=["organisations"],
         summary="Submitted results over time, per discipline and per hindrance",
+        description="The history of one subject: without `unit`, the organisation's own "
+        "assessments (of no unit), as before units existed; with `unit`, that unit's. Every "
+        "row names its unit (null: the organisation). The portfolio puts units side by side.",
         parameters=[
-            OpenApiParameter("questionnaire", str, required=True, description="Questionnaire slug.")
+            OpenApiParameter(
+                "questionnaire", str, required=True, description="Questionnaire slug."
+            ),
+            OpenApiParameter(
+                "unit", str, description="A unit's slug: its history instead of the organisation's."
+            ),
         ],
         responses={200: serializers.HistoryEntrySerializer(many=True), 403: FORBIDDEN},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request: Request, slug: str | None = None) -> Response:
         organisation = self.get_object()
-        unknown = set(request.query_params) - {"questionnaire", "format"}
+        unknown = set(request.query_params) - {"questionnaire", "unit", "format"}
         if unknown:
             raise exceptions.ValidationError(
-                {name: ["Unknown query parameter. Allowed: questionnaire."] for name in unknown}
+                {
+                    name: ["Unknown query parameter. Allowed: questionnaire, unit."]
+                    for name in unknown
+                }
             )
+        unit = history_unit(organisation, request)
         questionnaire_slug = request.query_params.get("questionnaire", "").strip()
         if not questionnaire_slug:
             raise exceptions.ValidationError({"questionnaire": ["This parameter is required."]})
@@ -702,7 +736,7 @@ class OrganisationViewSet(
                 {"questionnaire": [f"No questionnaire '{questionnaire_slug}'."]}
             )
         rows = []
-        for result in selectors.history(organisation, questionnaire):
+        for result in selectors.history(organisation, questionnaire, unit):
             figures = {"discipline": {}, "hindrance": {}}
             for score in result.plotted:
                 figures[score.axis][score.key] = (
@@ -722,6 +756,7 @@ class OrganisationViewSet(
                     "level_name": result.level_name or None,
                     "disciplines": figures["discipline"],
                     "hindrances": figures["hindrance"],
+                    "unit": unit_reference(result.assessment.unit),
                 }
             )
         return Response(rows)
@@ -781,6 +816,24 @@ class OrganisationViewSet(
             serializers.OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED
         )
 
+    @extend_schema(
+        tags=["organisations"],
+        summary="Rename the organisation or change its portfolio roll-up rule (owners only)",
+        description="`portfolio_roll_up` decides how the portfolio combines the units' "
+        "percents into the organisation's: `mean`, `median` or `minimum` (the weakest unit). "
+        "Fields left out keep their value.",
+        request=serializers.OrganisationUpdateSerializer,
+        responses={200: serializers.OrganisationSerializer, 403: FORBIDDEN},
+        examples=[examples.ORGANISATION_UPDATE],
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = serializers.OrganisationUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organisation = services.organisation_update(
+            organisation=self.get_object(), **serializer.validated_data
+        )
+        return Response(serializers.OrganisationSerializer(organisation).data)
+
 
 class StaffKeysView(APIView):
     """Keys that read the scores of every organisation: staff only."""
@@ -808,3 +861,47 @@ class StaffKeysView(APIView):
         key, secret = services.api_key_create(created_by=request.user, **serializer.validated_data)
         body = serializers.APIKeySerializer(key).data | {"key": secret}
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+# --- units in history and compare (issue 15) -------------------------------------------------
+
+DIFFERENT_UNITS = (
+    "These assessments are of different units (or one of a unit and one of the organisation "
+    "itself). Pass across_units=true to compare them anyway."
+)
+
+
+def unit_reference(unit: Any) -> dict[str, Any] | None:
+    """A unit as history and compare rows name it (None: the organisation itself)."""
+    if unit is None:
+        return None
+    return {"uuid": str(unit.uuid), "slug": unit.slug, "name": unit.name}
+
+
+def history_unit(organisation: Any, request: Request) -> Any:
+    """The unit named by `?unit=` (a slug of this organisation), or None for the organisation's
+    own history; a blank or unknown slug is a 400 naming `unit`."""
+    if "unit" not in request.query_params:
+        return None
+    slug = request.query_params["unit"].strip()
+    if not slug:
+        raise exceptions.ValidationError({"unit": ["This parameter may not be blank."]})
+    unit = organisation.units.filter(slug=slug).first()
+    if unit is None:
+        raise exceptions.ValidationError({"unit": [f"No unit '{slug}' in {organisation.slug}."]})
+    return unit
+
+
+def compare_across_units(request: Request) -> bool:
+    """`?across_units=true|false`; any other parameter or value is a 400 naming it."""
+    errors = {
+        name: ["Unknown query parameter. Allowed: across_units."]
+        for name in request.query_params
+        if name not in {"across_units", "format"}
+    }
+    values = request.query_params.getlist("across_units")
+    if len(values) > 1 or any(value not in {"true", "false"} for value in values):
+        errors["across_units"] = ["Must be true or false, given once."]
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return values == ["true"]

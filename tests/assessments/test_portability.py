@@ -225,8 +225,13 @@ def test_imported_results_render_the_same_reports_and_keep_history_authors_and_m
     # Another organisation first, so the ids in the empty database differ from these.
     globex = Organisation.objects.create(slug="globex", name="Globex")
     services.assessment_create(organisation=globex, version=rubric, user=owner)
+    # A re-assessment of the same unit, so the report charts its previous result.
     second = services.assessment_create(
-        organisation=rich_organisation, version=rubric, user=owner, title="Second"
+        organisation=rich_organisation,
+        version=rubric,
+        user=owner,
+        title="Second",
+        unit=rich_organisation.units.get(slug="checkout"),
     )
     answer_all(second, owner, "fully")
     second = services.assessment_submit(assessment=second, user=owner)
