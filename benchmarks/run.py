@@ -903,6 +903,11 @@ def profile(world: World, names: list[str]) -> None:
         ),
         "floor": lambda i: client.get("/bench/floor/"),
     }
+    if "portfolio" in names:
+        portfolio_bench.build(world.user, "profile-portfolio", 50)
+        calls["portfolio"] = lambda i: client.get(
+            "/api/v1/organisations/profile-portfolio/portfolio/", headers=token
+        )
     for name in names:
         if name == "submit":
             drafts = [prefilled_draft(world, "profile") for _ in range(10)]

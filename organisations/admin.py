@@ -28,13 +28,23 @@ class MembershipFormSet(BaseInlineFormSet):
         super().clean()
         if self.instance.pk is None:
             return
-        had_owner = self.instance.memberships.filter(role=Membership.Role.OWNER).exists()
-        kept = [
-            form.cleaned_data
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
-        if had_owner and not any(data.get("role") == Membership.Role.OWNER for data in kept):
+        # Memberships the form leaves out stay as they are; the forms sent change the rest.
+        owners = set(
+            self.instance.memberships.filter(role=Membership.Role.OWNER).values_list(
+                "pk", flat=True
+            )
+        )
+        had_owner = bool(owners)
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data:
+                continue
+            key = form.instance.pk or id(form)
+            if data.get("DELETE") or data.get("role") != Membership.Role.OWNER:
+                owners.discard(key)
+            else:
+                owners.add(key)
+        if had_owner and not owners:
             raise ValidationError(
                 "An organisation keeps at least one owner: make someone else an owner first."
             )

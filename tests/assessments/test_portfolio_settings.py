@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from assessments import services
 from assessments.models import FeedChange
 from assessments.portability import PortabilityError, export_organisation, import_organisation
-from organisations.models import Membership, Organisation
+from organisations.models import Membership, Organisation, Unit
 from tests.assessments import portfolio_world as pw
 from tests.assessments.conftest import answer_all
 
@@ -155,6 +155,8 @@ def test_the_rule_and_its_history_travel_with_an_export(acme: dict[str, Any]) ->
     assert document["organisation"]["portfolio_roll_up"] == "minimum"
     # Make room for the import: the same slug and uuid must be free.
     Organisation.objects.filter(pk=organisation.pk).update(slug="moved", uuid=uuid4())
+    for unit in organisation.units.all():  # units travel too, under the same uuids
+        Unit.objects.filter(pk=unit.pk).update(uuid=uuid4())
     imported = import_organisation(document)
     assert imported.portfolio_roll_up == "minimum"
     rows = Organisation.history.filter(id=imported.pk).order_by("history_date", "history_id")
