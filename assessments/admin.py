@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from assessments import recheck, report, selectors, services
+from assessments import consensus, recheck, report, selectors, services
 from assessments.models import (
     Answer,
     Assessment,
@@ -24,6 +24,8 @@ from assessments.models import (
     Question,
     Questionnaire,
     QuestionnaireVersion,
+    Respondent,
+    RespondentAnswer,
     Result,
     Section,
 )
@@ -368,7 +370,16 @@ class SectionInline(FrozenWithVersionInline):
 class QuestionnaireVersionForm(forms.ModelForm):
     class Meta:
         model = QuestionnaireVersion
-        fields = ["questionnaire", "level_mode", "changelog"]
+        fields = ["questionnaire", "level_mode", "derivation", "changelog"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "derivation" in self.fields:
+            # Left out (an older form, a script): the questionnaire format's default, mean.
+            self.fields["derivation"].required = False
+
+    def clean_derivation(self) -> str:
+        return self.cleaned_data.get("derivation") or consensus.Rule.MEAN.value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -387,7 +398,14 @@ class QuestionnaireVersionForm(forms.ModelForm):
 @admin.register(QuestionnaireVersion)
 class QuestionnaireVersionAdmin(AuditedAdmin):
     form = QuestionnaireVersionForm
-    list_display = ["questionnaire", "number", "status", "level_mode", "published_at"]
+    list_display = [
+        "questionnaire",
+        "number",
+        "status",
+        "level_mode",
+        "derivation",
+        "published_at",
+    ]
     list_filter = ["status", "questionnaire"]
     list_select_related = ["questionnaire"]
     search_fields = ["questionnaire__name", "questionnaire__slug", "changelog"]
@@ -395,14 +413,14 @@ class QuestionnaireVersionAdmin(AuditedAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return [(None, {"fields": ["questionnaire", "level_mode", "changelog"]})]
+            return [(None, {"fields": ["questionnaire", "level_mode", "derivation", "changelog"]})]
         return [
             (
                 None,
                 {
                     "fields": [
                         ("questionnaire", "number", "status"),
-                        "level_mode",
+                        ("level_mode", "derivation"),
                         "changelog",
                         ("created_at", "published_at"),
                     ]
@@ -415,7 +433,7 @@ class QuestionnaireVersionAdmin(AuditedAdmin):
         if obj is None:
             return []
         fixed = ["questionnaire", "number", "status", "created_at", "published_at", "preview"]
-        return [*fixed, "level_mode", "changelog"] if obj.is_published else fixed
+        return [*fixed, "level_mode", "derivation", "changelog"] if obj.is_published else fixed
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         return [] if obj is None else [MaturityLevelInline, SectionInline]
@@ -604,6 +622,9 @@ class AnswerInline(admin.TabularInline):
         "comment",
         "evidence_url",
         "notes_carried_over",
+        "score",
+        "source",
+        "consensus_note",
         "answered_by",
         "updated_at",
     ]
@@ -612,6 +633,36 @@ class AnswerInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Answer]:
         return super().get_queryset(request).select_related("question", "answered_by")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RespondentInline(admin.TabularInline):
+    """Who answers the assessment and how far each is; their answers are in the audit trail."""
+
+    model = Respondent
+    fields = ["uuid", "user", "invitation", "answered", "revision", "created_at"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Respondent]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "invitation")
+            .annotate(answered_count=Count("answers"))
+        )
+
+    @admin.display(description="answers saved")
+    def answered(self, respondent: Any) -> int:
+        return int(respondent.answered_count)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -652,7 +703,7 @@ class AssessmentAdmin(AuditedAdmin):
     list_select_related = ["organisation", "unit", "version__questionnaire", "result"]
     search_fields = ["title", "organisation__name", "unit__name", "unit__slug"]
     readonly_fields = ["overall", "overall_percent", "level", "engine_version", "computed_at"]
-    inlines = [AnswerInline]
+    inlines = [AnswerInline, RespondentInline]
     actions = ["recompute_dry_run"]
     fieldsets = [
         (
@@ -835,3 +886,31 @@ admin.site.register(Assessment.history.model, AssessmentAuditTrailAdmin)
 admin.site.register(Answer.history.model, AnswerAuditTrailAdmin)
 for audited in (QuestionnaireVersion,):
     admin.site.register(audited.history.model, AuditTrailAdmin)
+
+
+class RespondentAuditTrailAdmin(AuditTrailAdmin):
+    """Respondents added and removed, with the assessment they answer."""
+
+    list_select_related = ["history_user", "assessment__organisation", "user"]
+    search_fields = [*AuditTrailAdmin.search_fields, "user__username", "assessment__title"]
+
+    @admin.display(description="record")
+    def record(self, historical: Any) -> str:
+        who = historical.user.get_username() if historical.user_id else "an invitee"
+        assessment = _assessment_label(historical.assessment_id, historical.assessment)
+        return f"{who} answering {assessment}"
+
+
+class RespondentAnswerAuditTrailAdmin(AuditTrailAdmin):
+    """Respondents' own answers, each naming its question and respondent."""
+
+    list_select_related = ["history_user", "question"]
+    search_fields = [*AuditTrailAdmin.search_fields, "question__key"]
+
+    @admin.display(description="record")
+    def record(self, historical: Any) -> str:
+        return f"answer to {historical.question.key} by respondent #{historical.respondent_id}"
+
+
+admin.site.register(Respondent.history.model, RespondentAuditTrailAdmin)
+admin.site.register(RespondentAnswer.history.model, RespondentAnswerAuditTrailAdmin)

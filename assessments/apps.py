@@ -35,6 +35,13 @@ def _resend_feed_rows(organisation_id: int, **_: Any) -> None:
     feed_rows_changed(Assessment.objects.filter(organisation_id=organisation_id))
 
 
+def _invitation_accepted(invitation: Any, user: Any, **_: Any) -> None:
+    """Someone invited to answer an assessment accepted: they answer it from now on."""
+    from assessments import services
+
+    services.respondent_invitation_accepted(invitation=invitation, user=user)
+
+
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "Assessments"
@@ -42,7 +49,10 @@ class AssessmentsConfig(AppConfig):
     def ready(self) -> None:
         from assessments import schema  # noqa: F401  (registers the OpenAPI extension)
         from catalog import usage
-        from organisations.signals import organisation_renamed
+        from organisations.signals import invitation_accepted, organisation_renamed
 
         usage.register(published_questions_using)
         organisation_renamed.connect(_resend_feed_rows, dispatch_uid="organisation-renamed-feed")
+        invitation_accepted.connect(
+            _invitation_accepted, dispatch_uid="invitation-accepted-respondents"
+        )

@@ -23,7 +23,7 @@ from simple_history.models import HistoricalRecords
 
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
 
-from . import questionnaire_format, scoring
+from . import consensus, questionnaire_format, scoring
 
 DECIMAL = {"max_digits": 14, "decimal_places": 4}
 
@@ -90,6 +90,13 @@ class QuestionnaireVersion(models.Model):
         "when every question gated at that level or below passes.",
     )
     changelog = models.TextField(blank=True)
+    derivation = models.CharField(
+        max_length=12,
+        choices=[(rule.value, rule.value.title()) for rule in consensus.Rule],
+        default=consensus.Rule.MEAN.value,
+        help_text="How an assessment answered by several respondents gets its answer to each "
+        "question: the mean, median or minimum of their scores, or a facilitator decides.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
@@ -114,6 +121,10 @@ class QuestionnaireVersion(models.Model):
                 condition=Q(status="draft", published_at__isnull=True)
                 | Q(status="published", published_at__isnull=False),
                 name="version_published_at_iff_published",
+            ),
+            models.CheckConstraint(
+                condition=Q(derivation__in=[rule.value for rule in consensus.Rule]),
+                name="version_derivation_valid",
             ),
         ]
 
@@ -465,6 +476,9 @@ class Assessment(models.Model):
     copied_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
     )
+    due_on = models.DateField(
+        null=True, blank=True, help_text="Optional: the day by which the respondents should answer."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -566,8 +580,56 @@ class Respondent(models.Model):
         )
         return f"{who} answering assessment #{self.assessment_id}"
 
+    @property
+    def etag(self) -> str:
+        """A strong validator of this respondent's own answers."""
+        return f'"respondent-{self.pk}-r{self.revision}"'
+
+
+class RespondentAnswer(models.Model):
+    """One respondent's own answer to a question; the assessment's answer derives from these."""
+
+    respondent = models.ForeignKey(Respondent, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="respondent_answers"
+    )
+    choices = models.JSONField(default=list, blank=True, help_text="Keys of the chosen choices.")
+    number = models.DecimalField(**DECIMAL, null=True, blank=True)
+    not_applicable = models.BooleanField(default=False)
+    comment = models.TextField(blank=True)
+    evidence_url = models.URLField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["respondent", "question__position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["respondent", "question"], name="respondent_answer_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"answer to {self.question.key} by respondent #{self.respondent_id}"
+
+    def to_engine(self, question_key: str) -> scoring.Answer:
+        return scoring.Answer(
+            question=question_key,
+            choices=tuple(self.choices),
+            number=self.number,
+            not_applicable=self.not_applicable,
+        )
+
 
 class Answer(models.Model):
+    """The assessment's answer to a question: given directly, derived from its respondents'
+    answers by the questionnaire's rule, or recorded as their consensus (with a note)."""
+
+    class Source(models.TextChoices):
+        DIRECT = "direct", "Direct"
+        DERIVED = "derived", "Derived from the respondents"
+        CONSENSUS = "consensus", "Consensus"
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     choices = models.JSONField(default=list, blank=True, help_text="Keys of the chosen choices.")
@@ -580,6 +642,24 @@ class Answer(models.Model):
         help_text="The comment and evidence were copied from the assessment this one re-assesses "
         "and not confirmed since: they are cleared when the answer changes.",
     )
+    score = models.DecimalField(
+        **DECIMAL,
+        null=True,
+        blank=True,
+        help_text="A score decided outside the engine, with no choices or number: the mean or "
+        "median of the respondents' scores when that is no one's own answer, or a consensus.",
+    )
+    source = models.CharField(
+        max_length=10,
+        choices=Source.choices,
+        default=Source.DIRECT,
+        help_text="Direct: saved as the assessment's answer. Derived: follows from the "
+        "respondents' answers by the questionnaire's rule. Consensus: recorded by an owner or "
+        "editor, overriding the derived answer.",
+    )
+    consensus_note = models.TextField(
+        blank=True, help_text="Consensus answers only: why this answer was agreed."
+    )
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -590,6 +670,19 @@ class Answer(models.Model):
         ordering = ["assessment", "question__position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "question"], name="answer_unique"),
+            models.CheckConstraint(
+                condition=Q(source__in=["direct", "derived", "consensus"]),
+                name="answer_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(source="consensus") & ~Q(consensus_note=""))
+                | (~Q(source="consensus") & Q(consensus_note="")),
+                name="answer_consensus_note_iff_consensus",
+                violation_error_message="A consensus answer carries a note; other answers none.",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0), name="answer_score_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -603,6 +696,7 @@ class Answer(models.Model):
             choices=tuple(self.choices),
             number=self.number,
             not_applicable=self.not_applicable,
+            score=self.score,
         )
 
 

@@ -24,7 +24,7 @@ names this site), and the memberships that accepted ones made are in the members
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -32,18 +32,21 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.db import models, transaction
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 
 from assessments import questionnaire_format, selectors, services
 from assessments.models import (
     Answer,
     Assessment,
     QuestionnaireVersion,
+    Respondent,
+    RespondentAnswer,
     Result,
     ResultScore,
 )
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice, Tool
 from organisations.models import (
+    Invitation,
     Membership,
     Organisation,
     OrganisationAPIKey,
@@ -78,11 +81,23 @@ ASSESSMENT_HISTORY = (
     "status",
     "revision",
     "targets",
+    "due_on",
     "created_at",
     "updated_at",
     "submitted_at",
 )
-ANSWER_HISTORY = (*services.ANSWER_FIELDS, "notes_carried_over", "updated_at")
+ANSWER_HISTORY = (
+    *services.ANSWER_FIELDS,
+    "notes_carried_over",
+    "score",
+    "source",
+    "consensus_note",
+    "updated_at",
+)
+RESPONDENT_HISTORY = ("uuid", "revision", "created_at")
+RESPONDENT_ANSWER_HISTORY = (*services.ANSWER_FIELDS, "updated_at")
+INVITATION_FIELDS = ("uuid", "email", "username", "role", "purpose", "secret_hash")
+INVITATION_MOMENTS = ("created_at", "expires_at", "accepted_at", "revoked_at")
 RESULT_HISTORY = (
     "engine_version",
     "overall",
@@ -201,6 +216,7 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
             "status": assessment.status,
             "revision": assessment.revision,
             "targets": assessment.targets,
+            "due_on": _value(assessment.due_on),
             "copied_from": position.get(assessment.copied_from_id),
             "created_by": user(assessment.created_by),
             "created_at": _iso(assessment.created_at),
@@ -216,11 +232,15 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
                     "comment": a.comment,
                     "evidence_url": a.evidence_url,
                     "notes_carried_over": a.notes_carried_over,
+                    "score": _text(a.score),
+                    "source": a.source,
+                    "consensus_note": a.consensus_note,
                     "answered_by": user(a.answered_by),
                     "updated_at": _iso(a.updated_at),
                 }
                 for a in answers.get(assessment.pk, [])
             ],
+            **respondents.document(assessment.pk),
             "result": None
             if result is None
             else {
@@ -237,6 +257,8 @@ def export_organisation(organisation: Organisation) -> dict[str, Any]:
             "answer_history": answer_history.get(assessment.pk, []),
             "result_history": result_history.get(assessment.pk, []),
         }
+
+    respondents = _RespondentsExport(uuid_of)
 
     held_references: dict[str, Callable[[Any], dict[str, Any]]] = {
         "members": lambda row: {"username": user(row.user)},
@@ -337,8 +359,8 @@ def _when(value: str | None) -> Any:
 
 
 def _value(value: Any) -> Any:
-    """A historical field's value as JSON: moments, decimals and UUIDs as text."""
-    if isinstance(value, datetime):
+    """A historical field's value as JSON: moments, days, decimals and UUIDs as text."""
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal | UUID):
         return str(value)
@@ -352,6 +374,8 @@ def _parsed(model: Any, name: str, value: Any) -> Any:
         return None
     if isinstance(field, models.DateTimeField):
         return parse_datetime(value)
+    if isinstance(field, models.DateField):
+        return parse_date(value)
     if isinstance(field, models.DecimalField):
         return Decimal(value)
     if isinstance(field, models.UUIDField):
@@ -517,6 +541,7 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
             status=data["status"],
             revision=data["revision"],
             targets=data["targets"],
+            due_on=parse_date(data["due_on"]) if data.get("due_on") else None,
             copied_from=made[data["copied_from"]] if data["copied_from"] is not None else None,
             created_by=user_named(data["created_by"]),
             submitted_by=user_named(data["submitted_by"]),
@@ -532,10 +557,14 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
                 comment=answer["comment"],
                 evidence_url=answer["evidence_url"],
                 notes_carried_over=answer.get("notes_carried_over", False),
+                score=None if answer.get("score") is None else Decimal(answer["score"]),
+                source=answer.get("source", Answer.Source.DIRECT),
+                consensus_note=answer.get("consensus_note", ""),
                 answered_by=user_named(answer["answered_by"]),
             )
             Answer.objects.filter(pk=row.pk).update(updated_at=_when(answer["updated_at"]))
             answer_ids[(assessment.pk, answer["question"])] = row.pk
+        _import_respondents(organisation, assessment, questions, data, user_named)
         made.append(assessment)
 
     # Results once every assessment has its new id: a snapshot names its previous assessment.
@@ -573,6 +602,7 @@ def import_organisation(document: dict[str, Any]) -> Organisation:
     _import_history(
         organisation, document, made, versions, answer_ids, result_ids, new_id, user_named
     )
+    _import_respondent_history(made, document, user_named)
 
     # Timestamps last: saving rows above would otherwise stamp them with "now".
     for assessment, data in zip(made, document["assessments"], strict=True):
@@ -744,3 +774,224 @@ def _restore(
     ]
     recorded.delete()
     model.objects.bulk_create(rows)
+
+
+# --- respondents ------------------------------------------------------------------------------
+#
+# Each assessment carries its respondents (the person by username, or the invitation that asks
+# them, with its hash only, like API keys), each respondent's own answers, and the audit
+# history of both. Files written before respondents existed have none of these keys and import
+# as before.
+
+
+class _RespondentsExport:
+    """The respondents of an organisation's assessments, loaded once for the whole export."""
+
+    def __init__(self, uuid_of: dict[int, str]) -> None:
+        ids = list(uuid_of)
+        self.respondents: dict[int, list[Respondent]] = {}
+        for respondent in (
+            Respondent.objects.filter(assessment_id__in=ids)
+            .select_related("user", "invitation__invited_by", "invitation__accepted_by")
+            .order_by("created_at", "pk")
+        ):
+            self.respondents.setdefault(respondent.assessment_id, []).append(respondent)
+        self.answers: dict[int, list[RespondentAnswer]] = {}
+        for answer in (
+            RespondentAnswer.objects.filter(respondent__assessment_id__in=ids)
+            .select_related("question")
+            .order_by("question__key")
+        ):
+            self.answers.setdefault(answer.respondent_id, []).append(answer)
+        # Respondents removed since are known from their history only.
+        self.uuids = dict(
+            Respondent.history.filter(assessment_id__in=ids).values_list("id", "uuid").distinct()
+        )
+        self.history = _history(
+            Respondent.history.filter(assessment_id__in=ids).select_related("user", "invitation"),
+            lambda row: row.assessment_id,
+            RESPONDENT_HISTORY,
+            lambda row: {
+                "user": None if row.user_id is None else row.user.get_username(),
+                "invitation": None if row.invitation_id is None else str(row.invitation.uuid),
+            },
+        )
+        respondent_of = dict(
+            Respondent.history.filter(assessment_id__in=ids)
+            .values_list("id", "assessment_id")
+            .distinct()
+        )
+        answer_history = _history(
+            RespondentAnswer.history.filter(respondent_id__in=list(self.uuids)).select_related(
+                "question"
+            ),
+            lambda row: respondent_of[row.respondent_id],
+            RESPONDENT_ANSWER_HISTORY,
+            lambda row: {
+                "respondent": str(self.uuids[row.respondent_id]),
+                "question": row.question.key,
+            },
+        )
+        self.answer_history = answer_history
+
+    def document(self, assessment_id: int) -> dict[str, Any]:
+        return {
+            "respondents": [
+                {
+                    "uuid": str(respondent.uuid),
+                    "user": None if respondent.user is None else respondent.user.get_username(),
+                    "invitation": _invitation(respondent.invitation),
+                    "revision": respondent.revision,
+                    "created_at": _iso(respondent.created_at),
+                    "answers": [
+                        {
+                            "question": answer.question.key,
+                            "choices": answer.choices,
+                            "number": _text(answer.number),
+                            "not_applicable": answer.not_applicable,
+                            "comment": answer.comment,
+                            "evidence_url": answer.evidence_url,
+                            "updated_at": _iso(answer.updated_at),
+                        }
+                        for answer in self.answers.get(respondent.pk, [])
+                    ],
+                }
+                for respondent in self.respondents.get(assessment_id, [])
+            ],
+            "respondent_history": self.history.get(assessment_id, []),
+            "respondent_answer_history": self.answer_history.get(assessment_id, []),
+        }
+
+
+def _invitation(invitation: Invitation | None) -> dict[str, Any] | None:
+    if invitation is None:
+        return None
+
+    def name(user: Any) -> str | None:
+        return None if user is None else user.get_username()
+
+    return {
+        **{field: _value(getattr(invitation, field)) for field in INVITATION_FIELDS},
+        **{moment: _iso(getattr(invitation, moment)) for moment in INVITATION_MOMENTS},
+        "invited_by": name(invitation.invited_by),
+        "accepted_by": name(invitation.accepted_by),
+    }
+
+
+def _import_respondents(
+    organisation: Organisation,
+    assessment: Assessment,
+    questions: dict[str, Any],
+    data: dict[str, Any],
+    user_named: Callable[[str | None], Any],
+) -> None:
+    for item in data.get("respondents", []):
+        invitation = None
+        if item["invitation"] is not None:
+            invitation = _imported_invitation(organisation, item["invitation"], user_named)
+        respondent = Respondent.objects.create(
+            uuid=UUID(item["uuid"]),
+            assessment=assessment,
+            user=user_named(item["user"]),
+            invitation=invitation,
+            revision=item["revision"],
+        )
+        Respondent.objects.filter(pk=respondent.pk).update(created_at=_when(item["created_at"]))
+        for answer in item["answers"]:
+            row = RespondentAnswer.objects.create(
+                respondent=respondent,
+                question=questions[answer["question"]],
+                choices=answer["choices"],
+                number=None if answer["number"] is None else Decimal(answer["number"]),
+                not_applicable=answer["not_applicable"],
+                comment=answer["comment"],
+                evidence_url=answer["evidence_url"],
+            )
+            RespondentAnswer.objects.filter(pk=row.pk).update(
+                updated_at=_when(answer["updated_at"])
+            )
+
+
+def _imported_invitation(
+    organisation: Organisation, data: dict[str, Any], user_named: Callable[[str | None], Any]
+) -> Invitation:
+    """The invitation a respondent was asked by: the one imported already (several
+    respondents may share it), or made as exported (its hash only)."""
+    found = Invitation.objects.filter(uuid=data["uuid"]).first()
+    if found is not None:
+        return found
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        **{field: _parsed(Invitation, field, data[field]) for field in INVITATION_FIELDS},
+        invited_by=user_named(data["invited_by"]),
+        accepted_by=user_named(data["accepted_by"]),
+        expires_at=_when(data["expires_at"]),
+        accepted_at=_when(data["accepted_at"]),
+        revoked_at=_when(data["revoked_at"]),
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(created_at=_when(data["created_at"]))
+    return invitation
+
+
+def _import_respondent_history(
+    made: list[Assessment], document: dict[str, Any], user_named: Callable[[str | None], Any]
+) -> None:
+    """The respondents' exported audit trail in place of the rows the import recorded; a row
+    of a respondent (or answer) removed since keeps the id 0."""
+    assessments = list(zip(made, document["assessments"], strict=True))
+    made_ids = [a.pk for a in made]
+    respondent_ids = dict(
+        Respondent.objects.filter(assessment_id__in=made_ids).values_list("uuid", "pk")
+    )
+    respondent_ids = {str(uuid): pk for uuid, pk in respondent_ids.items()}
+    invitation_ids = {
+        str(uuid): pk
+        for uuid, pk in Invitation.objects.filter(respondents__assessment_id__in=made_ids)
+        .values_list("uuid", "pk")
+        .distinct()
+    }
+    answer_ids = {
+        (str(uuid), key): pk
+        for uuid, key, pk in RespondentAnswer.objects.filter(
+            respondent__assessment_id__in=made_ids
+        ).values_list("respondent__uuid", "question__key", "pk")
+    }
+    question_ids = {
+        assessment.pk: {q.key: q.pk for q in assessment.version.questions.all()}
+        for assessment in made
+    }
+    _restore(
+        Respondent.history.filter(assessment_id__in=made_ids),
+        RESPONDENT_HISTORY,
+        (
+            (
+                row,
+                {
+                    "id": respondent_ids.get(row["uuid"], 0),
+                    "assessment_id": assessment.pk,
+                    "user": user_named(row["user"]),
+                    "invitation_id": invitation_ids.get(row["invitation"] or ""),
+                },
+            )
+            for assessment, data in assessments
+            for row in data.get("respondent_history", [])
+        ),
+        user_named,
+    )
+    _restore(
+        RespondentAnswer.history.filter(respondent__assessment_id__in=made_ids),
+        RESPONDENT_ANSWER_HISTORY,
+        (
+            (
+                row,
+                {
+                    "id": answer_ids.get((row["respondent"], row["question"]), 0),
+                    "respondent_id": respondent_ids.get(row["respondent"], 0),
+                    "question_id": question_ids[assessment.pk][row["question"]],
+                },
+            )
+            for assessment, data in assessments
+            for row in data.get("respondent_answer_history", [])
+        ),
+        user_named,
+    )

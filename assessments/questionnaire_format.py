@@ -391,6 +391,7 @@ def dump(document: Mapping[str, Any], *, fmt: str = "yaml") -> str:
 
 _DEFAULTS: dict[str, Any] = {
     "level_mode": "threshold",
+    "derivation": "mean",
     "status": "published",
     "aggregation": "weighted_mean",
     "weight": Decimal(1),

@@ -272,6 +272,10 @@ def render_answer(question: scoring.Question, answer: scoring.Answer | None, uni
         return "unanswered" if question.required else "left blank (optional, scores 0)"
     if answer.not_applicable:
         return "not applicable"
+    if answer.score is not None:
+        # Derived from several respondents' answers, or agreed on: a score, not a choice.
+        maximum = scoring.question_maximum(question)
+        return f"score {number_text(answer.score)} of {number_text(maximum)}"
     if answer.number is not None:
         return quantity_text(question, answer.number, unit)
     labels = {choice.key: choice.label or choice.key for choice in scoring.answer_choices(question)}

@@ -133,6 +133,14 @@ def _ordered(keys: Iterable[str], preferred: list[str]) -> list[str]:
     return first + sorted(wanted - set(first))
 
 
+RULE_TEXT = {
+    "mean": "the mean of their scores",
+    "median": "the median of their scores",
+    "minimum": "the lowest of their scores",
+    "facilitator": "the answer a facilitator recorded",
+}
+
+
 class ResultView:
     """A stored result with everything needed to show it, loaded in fixed queries."""
 
@@ -292,6 +300,7 @@ class ResultView:
                 choices=tuple(stored.get("choices") or ()),
                 number=stored.get("number"),
                 not_applicable=bool(stored.get("not_applicable")),
+                score=stored.get("score"),
             )
         question = self._engine_questions.get(key)
         if question is None:
@@ -607,6 +616,53 @@ class ResultView:
             "questionnaire up to this one, oldest first, as a percent of the maximum score.",
         )
 
+    def disagreement(self) -> dict[str, Any] | None:
+        """The respondents' disagreement as stored at submit (None: no respondents): the
+        questions that most need a conversation, each with its answers' distribution and the
+        answer the assessment kept."""
+        stored = self.snapshot.get("disagreement")
+        if not stored:
+            return None
+        rows = {row["question"]: row for row in stored.get("questions", [])}
+        answers = self.snapshot.get("answers", {})
+        questions = []
+        for item in stored.get("needs_conversation", []):
+            key = item["question"]
+            row = rows.get(key, {})
+            kept = answers.get(key, {})
+            questions.append(
+                {
+                    "question": key,
+                    "text": item.get("text") or key,
+                    "spread": _number_text(item.get("spread")),
+                    "min_percent": _number_text(row.get("min_percent")),
+                    "max_percent": _number_text(row.get("max_percent")),
+                    "distribution": [c for c in row.get("distribution", []) if c.get("count")],
+                    "answer": self.answer_text(key),
+                    "source": kept.get("source", "direct"),
+                    "note": self.notes_of_consensus.get(key, ""),
+                }
+            )
+        rule = RULE_TEXT.get(str(stored.get("derivation")), str(stored.get("derivation")))
+        consensus = sum(1 for answer in answers.values() if answer.get("source") == "consensus")
+        return {
+            "respondents": stored.get("respondents", 0),
+            "rule": rule,
+            "consensus": consensus,
+            "questions": questions,
+        }
+
+    @cached_property
+    def notes_of_consensus(self) -> dict[str, str]:
+        """The note of each consensus answer, by question key (answers are frozen once
+        submitted)."""
+        rows = (
+            self.assessment.answers.filter(source="consensus")
+            .order_by()
+            .values_list("question__key", "consensus_note")
+        )
+        return dict(rows)
+
     @property
     def subject(self) -> str:
         """Who was assessed: the unit, or the organisation when the assessment is of no unit."""
@@ -648,6 +704,7 @@ class ResultView:
             "peers": self.peers(),
             "targets": self.targets(),
             "radar": _safe_svg(self.radar_svg()),
+            "disagreement": self.disagreement(),
         }
         if full:
             context["heatmap"] = _safe_svg(self.heatmap_svg())

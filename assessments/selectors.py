@@ -357,8 +357,9 @@ def questionnaire_document(
         "status": version.status,
         "changelog": version.changelog,
         "level_mode": version.level_mode,
+        "derivation": version.derivation,
     }
-    document = _drop_defaults(document, {"level_mode": "threshold"})
+    document = _drop_defaults(document, {"level_mode": "threshold", "derivation": "mean"})
     document["levels"] = [
         _drop_defaults(
             {
@@ -432,6 +433,9 @@ class StoredAnswer:
     evidence_url: str
     notes_carried_over: bool
     updated_at: Any
+    score: Decimal | None = None
+    source: str = Answer.Source.DIRECT
+    consensus_note: str = ""
 
     def to_engine(self, question_key: str) -> scoring.Answer:
         return scoring.Answer(
@@ -439,6 +443,7 @@ class StoredAnswer:
             choices=tuple(self.choices),
             number=self.number,
             not_applicable=self.not_applicable,
+            score=self.score,
         )
 
 
@@ -452,6 +457,9 @@ _STORED_FIELDS = (
     "evidence_url",
     "notes_carried_over",
     "updated_at",
+    "score",
+    "source",
+    "consensus_note",
 )
 
 
@@ -514,7 +522,12 @@ def answered_keys(answers: Mapping[str, StoredAnswer | Answer]) -> set[str]:
 
 
 def _is_answered(answer: StoredAnswer | Answer) -> bool:
-    return bool(answer.not_applicable or answer.choices or answer.number is not None)
+    return bool(
+        answer.not_applicable
+        or answer.choices
+        or answer.number is not None
+        or answer.score is not None
+    )
 
 
 def recommendation_catalogue(
@@ -882,3 +895,181 @@ def stored_roadmap(snapshot: Mapping[str, Any]) -> dict[str, Any]:
             "hindrances": [],
         }
     return {"available": True, "note": "", **stored}
+
+
+# --- respondents ------------------------------------------------------------------------------
+
+_RESPONDENT_FIELDS = (
+    "pk",
+    "question_id",
+    "choices",
+    "number",
+    "not_applicable",
+    "comment",
+    "evidence_url",
+)
+
+
+def respondent_answers_by_key(respondent: Respondent, tree: VersionTree) -> dict[str, StoredAnswer]:
+    """One respondent's own answers by question key, in form order: one query."""
+    from assessments.models import RespondentAnswer
+
+    by_id, order = tree.question_by_id, tree.form_order
+    found: list[tuple[int, str, StoredAnswer]] = []
+    rows = (
+        RespondentAnswer.objects.filter(respondent=respondent)
+        .order_by()
+        .values_list(*_RESPONDENT_FIELDS, "updated_at")
+    )
+    for pk, question_id, choices, value, not_applicable, comment, evidence, updated in rows:
+        question = by_id[question_id]
+        stored = StoredAnswer(
+            pk, question, choices, value, not_applicable, comment, evidence, False, updated
+        )
+        found.append((order[question.key], question.key, stored))
+    found.sort(key=lambda row: row[0])
+    return {key: answer for _, key, answer in found}
+
+
+def respondent_engine_answers(
+    assessment: Assessment, tree: VersionTree, question_ids: set[int] | None = None
+) -> dict[str, list[scoring.Answer]]:
+    """Every respondent's answer to each question (all, or those of `question_ids`) for the
+    engine, by question key, in the order the respondents were added: one query."""
+    from assessments.models import RespondentAnswer
+
+    rows = RespondentAnswer.objects.filter(respondent__assessment=assessment)
+    if question_ids is not None:
+        rows = rows.filter(question_id__in=question_ids)
+    found: dict[str, list[scoring.Answer]] = defaultdict(list)
+    for question_id, choices, value, not_applicable in rows.order_by(
+        "respondent__created_at", "respondent_id"
+    ).values_list("question_id", "choices", "number", "not_applicable"):
+        key = tree.question_by_id[question_id].key
+        found[key].append(scoring.Answer(key, tuple(choices), value, not_applicable))
+    return dict(found)
+
+
+def respondents_of(assessment: Assessment) -> QuerySet[Respondent]:
+    """The assessment's respondents, first added first, each with `answered` (questions they
+    answered), `answered_required` (required ones among them) and `last_saved` (their latest
+    save, or None): one query whatever their number."""
+    from django.db.models import Count, Max, Q
+
+    answered = Q(answers__not_applicable=True) | Q(answers__number__isnull=False)
+    answered |= ~Q(answers__choices=[])
+    return (
+        Respondent.objects.filter(assessment=assessment)
+        .select_related("user", "invitation")
+        .annotate(
+            answered=Count("answers", filter=answered),
+            answered_required=Count(
+                "answers", filter=answered & Q(answers__question__required=True)
+            ),
+            last_saved=Max("answers__updated_at"),
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def respondent_status(respondent: Respondent, required: int) -> str:
+    """invited: the invitation is not accepted yet; done: every required question answered;
+    answering: in between."""
+    if respondent.user_id is None:
+        return "invited"
+    return "done" if respondent.answered_required >= required else "answering"  # type: ignore[attr-defined]
+
+
+def _percent(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def answer_status(stored: StoredAnswer | None, derivation: str, respondents: int) -> str:
+    """Where the assessment's answer to a question comes from: consensus, derived, direct,
+    awaiting_facilitator (the facilitator rule, someone answered, no consensus yet) or
+    unanswered."""
+    if stored is not None:
+        return str(stored.source)
+    if derivation == "facilitator" and respondents:
+        return "awaiting_facilitator"
+    return "unanswered"
+
+
+def disagreement_view(
+    tree: VersionTree,
+    given: Mapping[str, list[scoring.Answer]],
+    respondents: int,
+    answers: Mapping[str, StoredAnswer],
+) -> dict[str, Any]:
+    """How far the respondents' answers spread, per question (in form order) and per section
+    (in tree order), the questions that most need a conversation, and where each of the
+    assessment's answers comes from. No queries."""
+    from assessments import consensus
+
+    derivation = tree.version.derivation
+    engine = {question.key: question for question in tree.model.questions()}
+    section_keys = {section.pk: section.key for section in tree.sections}
+    per_question: dict[str, consensus.QuestionDisagreement] = {}
+    questions = []
+    for question in tree.questions_in_order():
+        key = question.key
+        item = per_question[key] = consensus.disagreement(engine[key], given.get(key, []))
+        stored = answers.get(key)
+        questions.append(
+            {
+                "question": key,
+                "text": question.text,
+                "section": section_keys[question.section_id],
+                "respondents": item.respondents,
+                "not_applicable": item.not_applicable,
+                "min_percent": _percent(item.min_percent),
+                "max_percent": _percent(item.max_percent),
+                "spread": _percent(item.spread),
+                "stdev": _percent(item.stdev),
+                "distribution": [
+                    {"key": count.key, "label": count.label, "count": count.count}
+                    for count in item.distribution
+                ],
+                "status": answer_status(stored, derivation, item.respondents),
+            }
+        )
+    titles = {section.key: section.title or section.key for section in tree.sections}
+    sections = [
+        {
+            "section": key,
+            "title": titles[key],
+            "questions": figure.questions,
+            "respondents": figure.respondents,
+            "mean_spread": _percent(figure.mean_spread),
+            "max_spread": _percent(figure.max_spread),
+        }
+        for key, figure in consensus.section_disagreement(tree.model, per_question).items()
+    ]
+    texts = {question.key: question.text for question in tree.questions}
+    return {
+        "derivation": derivation,
+        "respondents": respondents,
+        "questions": questions,
+        "sections": sections,
+        "needs_conversation": [
+            {
+                "question": item.question,
+                "text": texts[item.question],
+                "spread": _percent(item.spread),
+                "stdev": _percent(item.stdev),
+            }
+            for item in consensus.needs_conversation(per_question.values())
+        ],
+    }
+
+
+def disagreement(
+    assessment: Assessment, tree: VersionTree, answers: Mapping[str, StoredAnswer] | None = None
+) -> dict[str, Any]:
+    """`disagreement_view` of an assessment: two queries (its respondents' answers, their
+    number), three without `answers` (the assessment's own answers)."""
+    if answers is None:
+        answers = answers_by_key(assessment, tree)
+    given = respondent_engine_answers(assessment, tree)
+    respondents = Respondent.objects.filter(assessment=assessment).count()
+    return disagreement_view(tree, given, respondents, answers)

@@ -6,9 +6,9 @@ one transaction, so a refused request leaves nothing half-done.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import parse_etags
 from simple_history.utils import bulk_create_with_history
 
-from assessments import questionnaire_format, scoring, selectors
+from assessments import consensus, questionnaire_format, scoring, selectors
 from assessments import targets as target_rules
 from assessments.models import (
     Answer,
@@ -32,6 +32,8 @@ from assessments.models import (
     Question,
     Questionnaire,
     QuestionnaireVersion,
+    Respondent,
+    RespondentAnswer,
     Section,
 )
 from catalog.models import Discipline, Hindrance, LifecyclePhase, Practice
@@ -47,6 +49,8 @@ TAG_MODELS = {
 
 
 ANSWER_FIELDS = ("choices", "number", "not_applicable", "comment", "evidence_url")
+# A keyword argument left out (where None means something: clear the value).
+NOT_GIVEN: Any = object()
 
 
 # --- questionnaires ---------------------------------------------------------------------------
@@ -118,6 +122,7 @@ def questionnaire_import(*, document: Any) -> ImportOutcome:
         questionnaire=questionnaire,
         number=number,
         level_mode=document.get("level_mode", scoring.LevelMode.THRESHOLD.value),
+        derivation=document.get("derivation", consensus.Rule.MEAN.value),
         changelog=document.get("changelog", ""),
     )
     _create_tree(version, document)
@@ -275,6 +280,7 @@ def questionnaire_new_version(*, questionnaire: Questionnaire) -> QuestionnaireV
         questionnaire=questionnaire,
         number=latest.number + 1,
         level_mode=latest.level_mode,
+        derivation=latest.derivation,
         changelog="",
     )
     _create_tree(version, document)
@@ -367,10 +373,12 @@ def assessment_create(
     user: AbstractBaseUser,
     title: str = "",
     unit: Unit | None = None,
+    due_on: date | None = None,
 ) -> Assessment:
     """Start a draft; of `unit` (which starts it with its targets for the questionnaire)."""
     if not version.is_published:
         raise ValidationError({"version": "Only published questionnaire versions can be answered."})
+    _check_due_on(due_on)
     targets: dict[str, Any] = {}
     if unit is not None:
         if unit.organisation_id != organisation.pk:
@@ -392,8 +400,24 @@ def assessment_create(
         version=version,
         title=title,
         targets=targets,
+        due_on=due_on,
         created_by=user,
     )
+
+
+# How far ahead a deadline for the respondents may lie (a typo such as 2206 is refused).
+DUE_ON_HORIZON = timedelta(days=5 * 366)
+
+
+def _check_due_on(due_on: date | None, stored: date | None = None) -> None:
+    """A new deadline lies between today and DUE_ON_HORIZON from now; the stored one may stay."""
+    if due_on is None or due_on == stored:
+        return
+    today = timezone.localdate()
+    if due_on < today:
+        raise ValidationError({"due_on": f"A deadline lies today ({today}) or later."})
+    if due_on > today + DUE_ON_HORIZON:
+        raise ValidationError({"due_on": "A deadline lies at most five years ahead."})
 
 
 @dataclass(frozen=True)
@@ -449,6 +473,13 @@ def _lock_draft(assessment: Assessment, expected_etag: str | None = None) -> Ass
     return locked
 
 
+def _has_respondents(assessment: Assessment) -> bool:
+    """Whether a locked assessment has respondents. A query of its own, after the lock: the
+    statement that waited for the lock reads other tables as they were when it started, so
+    it could miss a respondent added by the transaction it waited for."""
+    return Respondent.objects.filter(assessment_id=assessment.pk).exists()
+
+
 def _notes_still_carried_over(
     item: AnswerInput, previous: selectors.StoredAnswer | None, values: dict[str, Any]
 ) -> bool:
@@ -472,26 +503,18 @@ def _notes_still_carried_over(
     return False
 
 
-@transaction.atomic
-def assessment_save_answers(
-    *,
-    assessment: Assessment,
+def _merged_answers(
     answers: Sequence[AnswerInput],
-    user: AbstractBaseUser,
-    expected_etag: str | None = None,
-) -> SavedAnswers:
-    """Upsert many answers at once: all of them are saved, or none when any is invalid.
+    tree: selectors.VersionTree,
+    stored: Mapping[str, selectors.StoredAnswer],
+) -> list[tuple[AnswerInput, dict[str, Any]]]:
+    """Each answer of a batch merged with its stored values (fields left out keep theirs) and
+    checked against its question, leaving out those that would change nothing.
 
-    Fields a client leaves out of an answer keep their stored value, so a comment can be
-    added without resending the answer.
+    Raises ValidationError naming every bad answer (`answers.<index>...`) at once.
     """
-    assessment = _lock_draft(assessment, expected_etag)
-    tree = selectors.version_tree(assessment.version)
     questions = tree.question_by_key()
-    model = selectors.scoring_model(tree)
-    engine_questions = {question.key: question for question in model.questions()}
-    stored = selectors.answers_by_key(assessment, tree)
-
+    engine_questions = {question.key: question for question in tree.model.questions()}
     errors: dict[str, Any] = {}
     seen: set[str] = set()
     merged: list[tuple[AnswerInput, dict[str, Any]]] = []
@@ -528,13 +551,45 @@ def assessment_save_answers(
         if problems:
             errors[f"answers.{index}"] = [f"{item.question}: {problem}" for problem in problems]
             continue
-        if previous is not None and all(
-            values[name] == getattr(previous, name) for name in ANSWER_FIELDS
+        if (
+            previous is not None
+            and previous.source == Answer.Source.DIRECT
+            and previous.score is None
+            and all(values[name] == getattr(previous, name) for name in ANSWER_FIELDS)
         ):
             continue  # as stored already: no write, no history row, no new revision
         merged.append((item, values))
     if errors:
         raise ValidationError(errors)
+    return merged
+
+
+@transaction.atomic
+def assessment_save_answers(
+    *,
+    assessment: Assessment,
+    answers: Sequence[AnswerInput],
+    user: AbstractBaseUser,
+    expected_etag: str | None = None,
+) -> SavedAnswers:
+    """Upsert many answers at once: all of them are saved, or none when any is invalid.
+
+    Fields a client leaves out of an answer keep their stored value, so a comment can be
+    added without resending the answer.
+    """
+    assessment = _lock_draft(assessment, expected_etag)
+    if _has_respondents(assessment):
+        raise Conflict(
+            "This assessment is answered by its respondents: each saves their own answers "
+            f"with PATCH /api/v1/assessments/{assessment.pk}/my-answers/, and owners and "
+            "editors record agreed answers with PUT "
+            f"/api/v1/assessments/{assessment.pk}/consensus/<question key>/.",
+            code="has_respondents",
+        )
+    tree = selectors.version_tree(assessment.version)
+    questions = tree.question_by_key()
+    stored = selectors.answers_by_key(assessment, tree)
+    merged = _merged_answers(answers, tree, stored)
     order = tree.form_order
     if not merged:
         return SavedAnswers(
@@ -563,7 +618,16 @@ def assessment_save_answers(
         rows,
         update_conflicts=True,
         unique_fields=["assessment", "question"],
-        update_fields=[*ANSWER_FIELDS, "notes_carried_over", "answered_by", "updated_at"],
+        # A direct answer replaces whatever was there, a derived or consensus one included.
+        update_fields=[
+            *ANSWER_FIELDS,
+            "notes_carried_over",
+            "score",
+            "source",
+            "consensus_note",
+            "answered_by",
+            "updated_at",
+        ],
     )
     Answer.history.bulk_history_create(created, default_user=user, default_date=now)
     Answer.history.bulk_history_create(changed, update=True, default_user=user, default_date=now)
@@ -620,15 +684,24 @@ def result_snapshot(
     level = next((lvl for lvl in tree.levels if lvl.key == result.level), None)
     data["level_name"] = level.name if level else None
     data["level_description"] = level.description if level else None
-    data["answers"] = {
-        key: {
-            "choices": list(answer.choices),
-            "number": None if answer.number is None else str(answer.number),
-            "not_applicable": answer.not_applicable,
-        }
-        for key, answer in sorted(answers.items())
-    }
+    data["answers"] = {key: _snapshot_answer(answer) for key, answer in sorted(answers.items())}
     return data
+
+
+def _snapshot_answer(answer: selectors.StoredAnswer) -> dict[str, Any]:
+    """An answer as a snapshot keeps it; a score (derived or agreed) and where the answer came
+    from are kept only when there is one, so results of directly answered assessments keep
+    their shape."""
+    stored: dict[str, Any] = {
+        "choices": list(answer.choices),
+        "number": None if answer.number is None else str(answer.number),
+        "not_applicable": answer.not_applicable,
+    }
+    if answer.score is not None:
+        stored["score"] = str(answer.score)
+    if answer.source != Answer.Source.DIRECT:
+        stored["source"] = str(answer.source)
+    return stored
 
 
 def section_levels(snapshot: Mapping[str, Any]) -> dict[tuple[str, str], str]:
@@ -792,27 +865,32 @@ def assessment_update(
     expected_etag: str | None,
     title: str | None = None,
     targets: Mapping[str, Any] | None = None,
+    due_on: date | Any | None = NOT_GIVEN,
 ) -> Assessment:
-    """Retitle an assessment (even once submitted) or set a draft's targets.
+    """Retitle an assessment (even once submitted), or set a draft's targets or deadline
+    (`due_on`; None clears it).
 
     `expected_etag` is the ETag the client last read: a concurrent change makes it stale.
     """
-    if targets is not None:
+    if targets is not None or due_on is not NOT_GIVEN:
         assessment = _lock_draft(assessment, expected_etag)
     else:
         assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
         _check_revision(assessment, expected_etag)
-    before = (assessment.title, assessment.targets)
+    before = (assessment.title, assessment.targets, assessment.due_on)
     if targets is not None:
         assessment.targets = assessment_targets_validate(
             targets=targets, version=assessment.version
         )
     if title is not None:
         assessment.title = title
-    if (assessment.title, assessment.targets) == before:
+    if due_on is not NOT_GIVEN:
+        _check_due_on(due_on, assessment.due_on)
+        assessment.due_on = due_on
+    if (assessment.title, assessment.targets, assessment.due_on) == before:
         return assessment  # nothing changed: the revision, and so the ETag, stay
     assessment.revision += 1
-    assessment.save(update_fields=["title", "targets", "revision", "updated_at"])
+    assessment.save(update_fields=["title", "targets", "due_on", "revision", "updated_at"])
     return assessment
 
 
@@ -853,6 +931,7 @@ def assessment_submit_with_answers(
     assessment = _lock_draft(assessment, expected_etag)
     tree = selectors.version_tree(assessment.version)
     answers = selectors.answers_by_key(assessment, tree)
+    disagreement = _disagreement_at_submit(assessment, tree, answers)
     progress = selectors.progress(tree, answers)
     if progress["missing_required"]:
         raise Conflict(
@@ -864,6 +943,7 @@ def assessment_submit_with_answers(
     engine_answers = selectors.engine_answers(answers)
     result = scoring.score(model, engine_answers)
     snapshot = result_snapshot(tree, result, answers)
+    snapshot["disagreement"] = disagreement
 
     practices, tools, used = selectors.recommendation_catalogue(tree, assessment.organisation)
     advice = recommendations.recommend(
@@ -976,6 +1056,8 @@ def assessment_copy(*, assessment: Assessment, user: AbstractBaseUser) -> CopyOu
         created_by=user,
     )
     tree = selectors.version_tree(version)
+    if assessment.respondents.exists():
+        return CopyOutcome(copy, _copy_respondents(assessment, copy, tree, user))
     questions = tree.question_by_key()
     engine_questions = {q.key: q for q in selectors.scoring_model(tree).questions()}
     dropped = []
@@ -1003,6 +1085,571 @@ def assessment_copy(*, assessment: Assessment, user: AbstractBaseUser) -> CopyOu
         )
     bulk_create_with_history(rows, Answer, default_user=user, default_change_reason="copied")
     return CopyOutcome(copy, dropped)
+
+
+# --- respondents, their answers and the answers derived from them -----------------------------
+#
+# An assessment with respondents is answered by each of them separately (RespondentAnswer);
+# its own answer to a question (Answer) is then derived from theirs by the questionnaire
+# version's rule (`derivation`), unless an owner or editor recorded a consensus answer, which
+# wins until it is cleared. Every write below locks the assessment row first, so saves,
+# removals, consensus and submit of one assessment take turns and each derivation sees every
+# respondent's latest answers.
+
+DERIVED_REASON = "derived from the respondents' answers"
+CONVERTED_REASON = "answers given before the assessment had respondents"
+
+
+@dataclass(frozen=True)
+class SavedRespondentAnswers:
+    respondent: Respondent  # as locked and bumped by the save: its ETag is the new one
+    assessment: Assessment
+    answers: dict[str, selectors.StoredAnswer]  # the respondent's answers, in form order
+
+
+def _derive(
+    assessment: Assessment,
+    tree: selectors.VersionTree,
+    question_ids: set[int],
+    user: AbstractBaseUser,
+    now: datetime,
+) -> bool:
+    """Bring the derived answers to `question_ids` up to date with the respondents' answers
+    (the caller holds the assessment's lock); True when any changed. Consensus answers are
+    left alone; a question nothing can be derived for loses its derived answer. Two queries,
+    plus one write of each kind that is needed, whatever the number of questions."""
+    if not question_ids:
+        return False
+    rule = consensus.Rule(assessment.version.derivation)
+    engine = {question.key: question for question in tree.model.questions()}
+    given = selectors.respondent_engine_answers(assessment, tree, question_ids)
+    rows = (
+        Answer.objects.filter(assessment=assessment, question_id__in=question_ids)
+        .order_by()
+        .values_list("question_id", "pk", "source", "choices", "number", "not_applicable", "score")
+    )
+    stored = {question_id: (pk, *values) for question_id, pk, *values in rows}
+    upserts: list[Answer] = []
+    created: list[Answer] = []
+    changed: list[Answer] = []
+    gone: list[int] = []
+    for question_id in sorted(question_ids):
+        question = tree.question_by_id[question_id]
+        previous = stored.get(question_id)
+        if previous is not None and previous[1] == Answer.Source.CONSENSUS:
+            continue
+        derived = consensus.derive(rule, engine[question.key], given.get(question.key, [])).answer
+        if derived is None:
+            if previous is not None:
+                gone.append(previous[0])
+            continue
+        values = (
+            Answer.Source.DERIVED,
+            list(derived.choices),
+            derived.number,
+            derived.not_applicable,
+            derived.score,
+        )
+        if previous is not None and previous[1:] == values:
+            continue
+        row = Answer(
+            assessment=assessment,
+            question=question,
+            source=Answer.Source.DERIVED,
+            choices=list(derived.choices),
+            number=derived.number,
+            not_applicable=derived.not_applicable,
+            score=derived.score,
+            answered_by=user,
+            updated_at=now,
+        )
+        upserts.append(row)
+        (created if previous is None else changed).append(row)
+    if gone:
+        # One by one through the ORM, so each removal leaves its row in the audit history.
+        for answer in Answer.objects.filter(pk__in=gone):
+            answer._change_reason = DERIVED_REASON  # type: ignore[attr-defined]
+            answer.delete()
+    if upserts:
+        Answer.objects.bulk_create(
+            upserts,
+            update_conflicts=True,
+            unique_fields=["assessment", "question"],
+            update_fields=[
+                *ANSWER_FIELDS,
+                "notes_carried_over",
+                "score",
+                "source",
+                "consensus_note",
+                "answered_by",
+                "updated_at",
+            ],
+        )
+        history = {
+            "default_user": user,
+            "default_date": now,
+            "default_change_reason": DERIVED_REASON,
+        }
+        Answer.history.bulk_history_create(created, **history)
+        Answer.history.bulk_history_create(changed, update=True, **history)
+    return bool(gone or upserts)
+
+
+def _convert_direct_answers(
+    assessment: Assessment, tree: selectors.VersionTree, user: AbstractBaseUser, now: datetime
+) -> dict[int, Respondent]:
+    """The direct answers of an assessment getting its first respondent become the answers
+    of the people who gave them (`answered_by`), each a respondent from now on, so nothing
+    is lost; the assessment's answers are then derived from theirs. Returns the respondents
+    made, by user id."""
+    direct = list(
+        Answer.objects.filter(assessment=assessment, source=Answer.Source.DIRECT)
+        .select_related("answered_by")
+        .order_by("updated_at", "pk")
+    )
+    made: dict[int, Respondent] = {}
+    for answer in direct:
+        if answer.answered_by_id not in made:
+            respondent = Respondent(assessment=assessment, user=answer.answered_by)
+            respondent._change_reason = CONVERTED_REASON  # type: ignore[attr-defined]
+            respondent.save()
+            made[answer.answered_by_id] = respondent
+    bulk_create_with_history(
+        [
+            RespondentAnswer(
+                respondent=made[answer.answered_by_id],
+                question_id=answer.question_id,
+                choices=answer.choices,
+                number=answer.number,
+                not_applicable=answer.not_applicable,
+                comment=answer.comment,
+                evidence_url=answer.evidence_url,
+                updated_at=answer.updated_at,
+            )
+            for answer in direct
+        ],
+        RespondentAnswer,
+        default_user=user,
+        default_date=now,
+        default_change_reason=CONVERTED_REASON,
+    )
+    _derive(assessment, tree, {answer.question_id for answer in direct}, user, now)
+    return made
+
+
+@dataclass(frozen=True)
+class AddedRespondent:
+    respondent: Respondent
+    invitation: Any = None  # the invitation sent, for someone who is not a member yet
+    secret: str = ""  # its key: only a hash is stored, so it is shown to the caller this once
+
+
+@transaction.atomic
+def respondent_add(
+    *,
+    assessment: Assessment,
+    added_by: AbstractBaseUser,
+    username: str = "",
+    email: str = "",
+    accept_url: Callable[[str], str] | None = None,
+) -> AddedRespondent:
+    """Ask someone to answer a draft assessment.
+
+    A member of its organisation (any role), named by `username`, becomes a respondent at
+    once. Anyone else, named by the username of their account or by an e-mail address, gets
+    an invitation to the organisation in the respondent role that names the assessment
+    (organisations.services.invitation_create, which mails the link built by `accept_url`);
+    the respondent is theirs once they accept it (`respondent_invitation_accepted`).
+
+    The first respondent of an assessment that has answers already turns those answers into
+    the answers of the people who gave them (see `_convert_direct_answers`).
+    """
+    from django.contrib.auth import get_user_model
+
+    from organisations import services as organisation_services
+
+    assessment = _lock_draft(assessment)
+    organisation = assessment.organisation
+    user = get_user_model().objects.filter(username=username).first() if username else None
+    if user is not None and Respondent.objects.filter(assessment=assessment, user=user).exists():
+        raise Conflict(f"'{username}' already answers this assessment.", code="already_respondent")
+    invited = Respondent.objects.filter(
+        assessment=assessment,
+        user__isnull=True,
+        invitation__accepted_at__isnull=True,
+        invitation__revoked_at__isnull=True,
+        invitation__expires_at__gt=timezone.now(),
+    )
+    already = invited.filter(invitation__username=username) if username else invited.none()
+    if email:
+        already = already | invited.filter(invitation__email__iexact=email)
+    if already.exists():
+        raise Conflict(
+            f"{username or email} is invited to answer this assessment already.",
+            code="already_respondent",
+        )
+    member = user is not None and organisation.memberships.filter(user=user).exists()
+    invitation, secret = None, ""
+    if not member:
+        title = assessment.title or f"{assessment.version.questionnaire.name} of {organisation}"
+        invitation, secret = organisation_services.invitation_create(
+            organisation=organisation,
+            invited_by=added_by,
+            role="respondent",
+            email=email,
+            username=username,
+            purpose=f"You are asked to answer \u201c{title}\u201d.",
+            accept_url=accept_url,
+        )
+    now = timezone.now()
+    made: dict[int, Respondent] = {}
+    if not _has_respondents(assessment):
+        made = _convert_direct_answers(
+            assessment, selectors.version_tree(assessment.version), added_by, now
+        )
+    respondent = made.get(user.pk) if member and user is not None else None
+    if respondent is None:
+        respondent = Respondent.objects.create(
+            assessment=assessment, user=user if member else None, invitation=invitation
+        )
+    _bump(assessment)
+    return AddedRespondent(respondent, invitation, secret)
+
+
+@transaction.atomic
+def respondent_remove(*, respondent: Respondent, user: AbstractBaseUser) -> None:
+    """Take a respondent off a draft assessment: their answers go with them and the answers
+    they took part in are derived again from the others' (or removed when none is left)."""
+    from organisations import services as organisation_services
+
+    assessment = _lock_draft(respondent.assessment)
+    respondent = Respondent.objects.select_related("invitation").get(pk=respondent.pk)
+    touched = set(respondent.answers.values_list("question_id", flat=True))
+    invitation = respondent.invitation
+    respondent.delete()  # its answers go too, each leaving an audit row
+    if (
+        respondent.user_id is None
+        and invitation is not None
+        and invitation.status == "pending"
+        and not invitation.respondents.exists()
+    ):
+        # Nobody is asked to answer by it any more: its key can no longer be used.
+        organisation_services.invitation_revoke(invitation=invitation)
+    _derive(assessment, selectors.version_tree(assessment.version), touched, user, timezone.now())
+    _bump(assessment)
+
+
+def _locked_respondent(respondent: Respondent, expected_etag: str | None) -> Respondent:
+    locked = Respondent.objects.select_for_update().filter(pk=respondent.pk).first()
+    if locked is None:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("You no longer answer this assessment.")
+    if expected_etag is not None:
+        tags = parse_etags(expected_etag)
+        if tags != ["*"] and locked.etag not in tags:
+            raise StaleVersion()
+    return locked
+
+
+@transaction.atomic
+def respondent_save_answers(
+    *,
+    respondent: Respondent,
+    answers: Sequence[AnswerInput],
+    user: AbstractBaseUser,
+    expected_etag: str | None = None,
+) -> SavedRespondentAnswers:
+    """Upsert a respondent's own answers, all of them or none, with the rules of
+    `assessment_save_answers`; then derive the assessment's answers to the questions touched.
+
+    `expected_etag` is the respondent's ETag as last read. A save that changes nothing keeps
+    both the respondent's and the assessment's revision.
+    """
+    assessment = _lock_draft(respondent.assessment)
+    respondent = _locked_respondent(respondent, expected_etag)
+    tree = selectors.version_tree(assessment.version)
+    stored = selectors.respondent_answers_by_key(respondent, tree)
+    merged = _merged_answers(answers, tree, stored)
+    order = tree.form_order
+    if not merged:
+        return SavedRespondentAnswers(respondent, assessment, stored)
+    now = timezone.now()
+    questions = tree.question_by_key()
+    rows: list[RespondentAnswer] = []
+    created: list[RespondentAnswer] = []
+    changed: list[RespondentAnswer] = []
+    for item, values in merged:
+        values.pop("notes_carried_over")
+        row = RespondentAnswer(
+            respondent=respondent, question=questions[item.question], updated_at=now, **values
+        )
+        rows.append(row)
+        (changed if item.question in stored else created).append(row)
+    RespondentAnswer.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["respondent", "question"],
+        update_fields=[*ANSWER_FIELDS, "updated_at"],
+    )
+    RespondentAnswer.history.bulk_history_create(created, default_user=user, default_date=now)
+    RespondentAnswer.history.bulk_history_create(
+        changed, update=True, default_user=user, default_date=now
+    )
+    Respondent.objects.filter(pk=respondent.pk).update(revision=F("revision") + 1)
+    respondent.refresh_from_db(fields=["revision"])
+    _derive(assessment, tree, {row.question.pk for row in rows}, user, now)
+    _bump(assessment)
+    saved = dict(stored)
+    for row in rows:
+        saved[row.question.key] = selectors.StoredAnswer(
+            row.pk,
+            row.question,
+            row.choices,
+            row.number,
+            row.not_applicable,
+            row.comment,
+            row.evidence_url,
+            False,
+            now,
+        )
+    return SavedRespondentAnswers(
+        respondent, assessment, dict(sorted(saved.items(), key=lambda item: order[item[0]]))
+    )
+
+
+@dataclass(frozen=True)
+class ConsensusInput:
+    choices: tuple[str, ...] = ()
+    number: Decimal | None = None
+    not_applicable: bool = False
+    score: Decimal | None = None
+    comment: str = ""
+    evidence_url: str = ""
+
+
+def _lock_with_respondents(assessment: Assessment) -> Assessment:
+    assessment = _lock_draft(assessment)
+    if not _has_respondents(assessment):
+        raise Conflict(
+            "This assessment has no respondents, so there is nothing to agree on: save its "
+            f"answers with PATCH /api/v1/assessments/{assessment.pk}/answers/.",
+            code="no_respondents",
+        )
+    return assessment
+
+
+@transaction.atomic
+def consensus_set(
+    *,
+    assessment: Assessment,
+    question_key: str,
+    answer: ConsensusInput,
+    note: str,
+    user: AbstractBaseUser,
+) -> Answer:
+    """Record the answer the respondents agreed on for one question, with why (`note`): it
+    replaces the derived answer until cleared. Every call leaves a row in the audit history,
+    also one that agrees with the derived answer or repeats the consensus already recorded."""
+    assessment = _lock_with_respondents(assessment)
+    tree = selectors.version_tree(assessment.version)
+    question = tree.question_by_key().get(question_key)
+    if question is None:
+        raise ValidationError({"question": f"No question '{question_key}' in this version."})
+    if not note.strip():
+        raise ValidationError({"note": "Say why the respondents agreed on this answer."})
+    engine_answer = scoring.Answer(
+        question=question_key,
+        choices=answer.choices,
+        number=answer.number,
+        not_applicable=answer.not_applicable,
+        score=answer.score,
+    )
+    engine_question = next(q for q in tree.model.questions() if q.key == question_key)
+    problems = scoring.validate_answer(engine_question, engine_answer)
+    if engine_answer.is_empty:
+        problems = ["give choices, a number, a score or not_applicable"]
+    if problems:
+        # The engine judges the answer as a whole; the error names the field the caller used.
+        given = [
+            name
+            for name, value in (
+                ("score", answer.score),
+                ("number", answer.number),
+                ("choices", answer.choices),
+                ("not_applicable", answer.not_applicable),
+            )
+            if value not in (None, (), False)
+        ]
+        field = given[0] if given else "choices"
+        raise ValidationError({field: [f"{question_key}: {problem}" for problem in problems]})
+    now = timezone.now()
+    previous = Answer.objects.filter(assessment=assessment, question=question).first()
+    row = previous or Answer(assessment=assessment)
+    row.question = question  # the tree's row: reading its key later costs no query
+    before = None if previous is None else _consensus_values(previous)
+    row.source = Answer.Source.CONSENSUS
+    row.choices = list(answer.choices)
+    row.number = answer.number
+    row.not_applicable = answer.not_applicable
+    row.score = answer.score
+    row.comment = answer.comment
+    row.evidence_url = answer.evidence_url
+    row.notes_carried_over = False
+    row.consensus_note = note
+    row.answered_by = user
+    if before is not None and before == _consensus_values(row):
+        # The same consensus again: the record of it being confirmed, nothing else changes.
+        Answer.history.bulk_history_create(
+            [row],
+            update=True,
+            default_user=user,
+            default_date=now,
+            default_change_reason="consensus confirmed",
+        )
+        return row
+    row._change_reason = "consensus recorded"  # type: ignore[attr-defined]
+    row.save()
+    _bump(assessment)
+    return row
+
+
+def _consensus_values(answer: Answer) -> tuple[Any, ...]:
+    return (
+        answer.source,
+        list(answer.choices),
+        answer.number,
+        answer.not_applicable,
+        answer.score,
+        answer.comment,
+        answer.evidence_url,
+        answer.consensus_note,
+        answer.answered_by_id,
+    )
+
+
+@transaction.atomic
+def consensus_clear(
+    *, assessment: Assessment, question_key: str, user: AbstractBaseUser
+) -> Answer | None:
+    """Drop the consensus answer to a question: its answer is derived from the respondents'
+    again. Returns the derived answer now in place (None: nothing to derive)."""
+    assessment = _lock_with_respondents(assessment)
+    tree = selectors.version_tree(assessment.version)
+    question = tree.question_by_key().get(question_key)
+    if question is None:
+        raise ValidationError({"question": f"No question '{question_key}' in this version."})
+    found = Answer.objects.filter(
+        assessment=assessment, question=question, source=Answer.Source.CONSENSUS
+    ).first()
+    if found is None:
+        raise Answer.DoesNotExist(f"Question '{question_key}' has no consensus answer to clear.")
+    found._change_reason = "consensus cleared"  # type: ignore[attr-defined]
+    found.delete()
+    _derive(assessment, tree, {question.pk}, user, timezone.now())
+    _bump(assessment)
+    return (
+        Answer.objects.filter(assessment=assessment, question=question)
+        .select_related("question")
+        .first()
+    )
+
+
+def _disagreement_at_submit(
+    assessment: Assessment,
+    tree: selectors.VersionTree,
+    answers: Mapping[str, selectors.StoredAnswer],
+) -> dict[str, Any] | None:
+    """The disagreement block a result keeps (None without respondents), after checking that
+    no question still waits for the facilitator (409 `consensus_needed` naming them)."""
+    # Counted after the lock, in a query of its own (see _has_respondents).
+    respondents = Respondent.objects.filter(assessment=assessment).count()
+    if not respondents:
+        return None
+    given = selectors.respondent_engine_answers(assessment, tree)
+    view = selectors.disagreement_view(tree, given, respondents, answers)
+    awaiting = [
+        row["question"] for row in view["questions"] if row["status"] == "awaiting_facilitator"
+    ]
+    if awaiting:
+        raise Conflict(
+            f"{len(awaiting)} question(s) answered by the respondents need a consensus answer "
+            "first: this questionnaire leaves the decision to a facilitator.",
+            code="consensus_needed",
+            extra={"awaiting_consensus": awaiting},
+        )
+    return view
+
+
+def _copy_respondents(
+    assessment: Assessment, copy: Assessment, tree: selectors.VersionTree, user: AbstractBaseUser
+) -> list[dict[str, str]]:
+    """A re-assessment of an assessment with respondents asks the same people again: each
+    respondent who answered (not pending invitations) starts from their own earlier answers
+    (matched by question key; one that no longer fits is left out and reported with their
+    username), without comments or evidence, which explained the earlier answers. The new
+    answers are derived from theirs under the new version's rule; consensus answers are not
+    carried over, since a consensus settles one round of answers."""
+    questions = tree.question_by_key()
+    engine = {question.key: question for question in tree.model.questions()}
+    old_tree = selectors.version_tree(assessment.version)
+    dropped: list[dict[str, str]] = []
+    rows: list[RespondentAnswer] = []
+    for respondent in assessment.respondents.filter(user__isnull=False).select_related("user"):
+        again = Respondent(assessment=copy, user=respondent.user)
+        again._change_reason = "copied"  # type: ignore[attr-defined]
+        again.save()
+        name = respondent.user.get_username()
+        for key, answer in selectors.respondent_answers_by_key(respondent, old_tree).items():
+            reason = None
+            if key not in questions:
+                reason = "not in the new questionnaire version"
+            elif problems := scoring.validate_answer(engine[key], answer.to_engine(key)):
+                reason = "; ".join(problems)
+            if reason is not None:
+                dropped.append({"question": key, "respondent": name, "reason": reason})
+                continue
+            rows.append(
+                RespondentAnswer(
+                    respondent=again,
+                    question=questions[key],
+                    choices=answer.choices,
+                    number=answer.number,
+                    not_applicable=answer.not_applicable,
+                )
+            )
+    bulk_create_with_history(
+        rows, RespondentAnswer, default_user=user, default_change_reason="copied"
+    )
+    _derive(copy, tree, {row.question.pk for row in rows}, user, timezone.now())
+    return dropped
+
+
+def respondent_invitation_accepted(*, invitation: Any, user: AbstractBaseUser) -> None:
+    """An invitation naming assessments to answer was accepted by `user`: its respondents
+    get their user (in the accepting transaction). Where the user answers an assessment
+    already, the invited place is dropped instead (one person, one set of answers)."""
+    for respondent in Respondent.objects.filter(invitation=invitation, user__isnull=True):
+        if Respondent.objects.filter(assessment_id=respondent.assessment_id, user=user).exists():
+            respondent._change_reason = "invitation accepted by a respondent already"  # type: ignore[attr-defined]
+            respondent.delete()
+            continue
+        respondent.user = user
+        respondent._change_reason = "invitation accepted"  # type: ignore[attr-defined]
+        respondent.save(update_fields=["user"])
+
+
+@transaction.atomic
+def assessment_rederive(*, assessment: Assessment, user: AbstractBaseUser) -> Assessment:
+    """Derive every answer of a draft again from its respondents' answers (consensus answers
+    stay): for answers written in bulk, outside `respondent_save_answers` (imports, the
+    benchmark). Changes nothing when the derived answers are up to date."""
+    assessment = _lock_draft(assessment)
+    tree = selectors.version_tree(assessment.version)
+    questions = {question.pk for question in tree.questions}
+    if _derive(assessment, tree, questions, user, timezone.now()):
+        _bump(assessment)
+    return assessment
 
 
 # --- the organisation's own settings (issue 15: portfolio) ---------------------------------

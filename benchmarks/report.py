@@ -210,6 +210,27 @@ WHY = {
     "row.",
 }
 WHY["result_seed"] = WHY["result"]
+# Assessments answered by respondents (benchmarks/run.py, team_of_respondents).
+WHY["team_patch"] = (
+    "Everything the PATCH of 100 answers does (for the respondent's own answers), plus "
+    "deriving the assessment's 100 answers again from all 20 respondents' answers: one query "
+    "for their 2,000 answers, each scored exactly by the engine (fractions, ~40% of the "
+    "extra time), then the upsert of the derived answers and their history rows. The count "
+    "of queries does not grow with the respondents; the exact scoring grows with them."
+)
+WHY["team_disagreement"] = (
+    "Six queries whatever the number of respondents; nearly all of the time is the pure "
+    "consensus module scoring 4,000 answers exactly and computing each question's percents "
+    "and standard deviation with fractions (about 60% in fraction arithmetic), then "
+    "rendering 200 questions with their distributions. Integer arithmetic in hundredths for "
+    "the standard deviation (the same digits) and a score per distinct answer rather than "
+    "per answer would roughly halve it; not done yet."
+)
+WHY["team_submit"] = (
+    "The submit of a 200-question assessment (above) plus the disagreement at submit (as "
+    "the disagreement GET) and a snapshot that keeps it, ~60 kB more encoded twice (the "
+    "result and its history row)."
+)
 
 
 def _why(figures: list[dict[str, Any]]) -> list[str]:

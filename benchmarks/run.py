@@ -447,6 +447,8 @@ def patch_bodies(world: World, count: int = 100) -> list[str]:
 
 # --- the in-process operations ------------------------------------------------------------------
 
+TEAM = 20  # respondents of the team assessments
+
 
 def run_in_process(bench: Bench, world: World, args: argparse.Namespace) -> dict[str, Any]:
     from assessments import scoring
@@ -562,11 +564,116 @@ def run_in_process(bench: Bench, world: World, args: argparse.Namespace) -> dict
         ),
         target=None,
     )
+    extra["team_scaling"] = team_of_respondents(bench, world, args, token, ok)
     # The portfolio across an organisation's units (issue 15): 50 units x 3 questionnaires.
     portfolio_bench.measure(bench, world.user, token, key)
     extra["query_scaling"] = query_scaling(bench, world, token, key)
     extra["query_scaling"] += organisation_pages(bench, world, token)
+    extra["query_scaling"].append(extra["team_scaling"])
     return extra
+
+
+def team_draft(world: World, size: int, title: str) -> int:
+    """A draft of the 200-question questionnaire answered in full by `size` respondents (the
+    bench user first), who disagree (each answer's variant depends on the respondent), with
+    the derived answers in place: written in bulk, untimed."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+
+    from assessments import services
+    from assessments.models import Assessment, Respondent, RespondentAnswer
+    from benchmarks import workload
+
+    users = get_user_model().objects
+    people = [world.user] + [
+        users.get_or_create(username=f"bench-respondent-{n}")[0] for n in range(1, size)
+    ]
+    draft = Assessment.objects.create(
+        organisation=world.lab, version=world.version, title=title, created_by=world.user
+    )
+    respondents = Respondent.objects.bulk_create(
+        Respondent(assessment=draft, user=person) for person in people
+    )
+    rows = []
+    for offset, respondent in enumerate(respondents):
+        for index, data in enumerate(workload.questions(world.document)):
+            given = workload.answer(data, index + offset)
+            number = given.get("number")
+            rows.append(
+                RespondentAnswer(
+                    respondent=respondent,
+                    question=world.question_rows[data["key"]],
+                    choices=given.get("choices", []),
+                    number=None if number is None else Decimal(number),
+                )
+            )
+    RespondentAnswer.objects.bulk_create(rows)
+    services.assessment_rederive(assessment=draft, user=world.user)
+    return draft.pk
+
+
+def team_of_respondents(
+    bench: Bench,
+    world: World,
+    args: argparse.Namespace,
+    token: dict[str, str],
+    ok: Callable[..., Any],
+) -> dict[str, Any]:
+    """An assessment of TEAM respondents: one respondent saving 100 of their answers (which
+    derives those 100 answers again from every respondent's), the disagreement GET and the
+    submit. Returns the disagreement's query counts at 3 and at TEAM respondents."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = bench.client
+    log(f"building assessments answered by {TEAM} respondents")
+    team = team_draft(world, TEAM, "Team benchmark")
+    bodies = patch_bodies(world)
+    mine = f"/api/v1/assessments/{team}/my-answers/"
+    turn = [0]
+
+    def save_mine(_: Any) -> Any:
+        turn[0] += 1
+        body = bodies[turn[0] % 2]
+        return ok(client.patch(mine, body, content_type="application/json", headers=token))
+
+    bench.measure(
+        "team_patch",
+        f"PATCH of 100 of a respondent's answers, {TEAM} respondents (derives 100 answers)",
+        save_mine,
+        target={"kind": "ratio", "max": 12},
+    )
+    disagreement = f"/api/v1/assessments/{team}/disagreement/"
+    bench.measure(
+        "team_disagreement",
+        f"GET disagreement, 200 questions, {TEAM} respondents",
+        lambda _: ok(client.get(disagreement, headers=token)),
+        target={"kind": "ratio", "max": 8},
+    )
+    bench.measure(
+        "team_submit",
+        f"Submit of a 200-question assessment of {TEAM} respondents (with disagreement)",
+        lambda pk: ok(client.post(f"/api/v1/assessments/{pk}/submit/", headers=token)),
+        prepare=lambda: team_draft(world, TEAM, "Team submit benchmark"),
+        target={"kind": "ratio", "max": 12},
+        reps=min(args.submit_reps, 60),
+    )
+
+    def count(pk: int) -> int:
+        url = f"/api/v1/assessments/{pk}/disagreement/"
+        ok(client.get(url, headers=token))
+        with CaptureQueriesContext(connection) as captured:
+            ok(client.get(url, headers=token))
+        return len(captured.captured_queries)
+
+    return {
+        "operation": "Disagreement GET",
+        "small": "3 respondents",
+        "small_queries": count(team_draft(world, 3, "Three respondents")),
+        "large": f"{TEAM} respondents",
+        "large_queries": count(team),
+    }
 
 
 def csv_export(bench: Bench, key: dict[str, str], *, label: str) -> Figure:

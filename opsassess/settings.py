@@ -293,6 +293,11 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "organisations.models.INVITATION_STATUSES",
         "StatusEnum": "assessments.models.Assessment.Status",
     }
+    # Respondents (assessments/api/respondents.py): how far one is, where an answer comes from.
+    | {
+        "RespondentStatusEnum": "assessments.api.serializers.RESPONDENT_STATUSES",
+        "AnswerStatusEnum": "assessments.api.serializers.ANSWER_STATUSES",
+    }
     # The portfolio's roll-up rule, in the organisation's PATCH and the portfolio alike.
     | {"PortfolioRollUpEnum": ["mean", "median", "minimum"]},
     "POSTPROCESSING_HOOKS": [

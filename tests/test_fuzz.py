@@ -16,7 +16,8 @@ Generated values are steered towards the test data: path parameters ({id}, {othe
 well-known query and body fields get a real assessment, slug, question key, username or ETag
 three times in four, chosen by a hash of the generated
 value (so runs stay deterministic); otherwise the generated value is sent. Without it almost
-every request would be a 404.
+every request would be a 404. The respondent endpoints' {respondent} and {question_key} get a
+real respondent UUID and question key the same way.
 
 An operation with a known finding is marked xfail(strict) in SERVER_ERRORS or
 SCHEMA_MISMATCHES, so the suite stays green and the mark must go once the finding is fixed;
@@ -133,7 +134,8 @@ class Targets:
         ids = world.ids
         self.world = world
         self.assessments = [
-            ids[name] for name in ("submitted", "second", "complete", "empty", "other", "foreign")
+            ids[name]
+            for name in ("submitted", "second", "complete", "empty", "other", "foreign", "answered")
         ]
         self.slugs = {
             "organisations": ["acme", "globex"],
@@ -185,6 +187,10 @@ class Targets:
                 options = self.slugs.get(resource, [])
             elif name == "prefix":
                 options = [self.world.ids["prefix"]]
+            elif name == "respondent":
+                options = [self.world.ids["respondent"]]
+            elif name == "question_key":
+                options = self.questions
             elif name in self.members:
                 options = self.members[name]
             else:
@@ -396,6 +402,8 @@ def test_hostile_values_are_refused_with_a_json_4xx(
         "other_id": ids["second"],
         "slug": (targets.slugs.get(resource) or ["none"])[0],
         "prefix": ids["prefix"],
+        "respondent": ids["respondent"],
+        "question_key": ids["question_key"],
         "username": "victor",
         "unit_slug": "search",
         "uuid": ids["invitation"],

@@ -162,8 +162,41 @@ def build_world() -> World:
         prefix=key.prefix,
         rubric=rubric.questionnaire.slug,
     )
+    answered_by_respondents(world, acme, owner, draft(acme, owner, "Team draft"))
     world.ids.update(members_world)
     return world
+
+
+def answered_by_respondents(world: World, acme: Organisation, owner: User, team: Any) -> None:
+    """The draft `answered`, answered by its respondents olivia and rita (a respondent of
+    acme, `respondent` her place), who disagree on unit-tests; a consensus on flaky-tests."""
+    from assessments.models import Respondent
+
+    rita = _user("rita", acme, Membership.Role.RESPONDENT)
+    for who in ("olivia", "rita"):
+        services.respondent_add(assessment=team, added_by=owner, username=who)
+    for user, choice in ((owner, "fully"), (rita, "absent")):
+        services.respondent_save_answers(
+            respondent=Respondent.objects.get(assessment=team, user=user),
+            answers=[
+                services.AnswerInput(key, choices=(choice,), fields=frozenset({"choices"}))
+                for key in ("unit-tests", "flaky-tests")
+            ],
+            user=user,
+        )
+    services.consensus_set(
+        assessment=team,
+        question_key="flaky-tests",
+        answer=services.ConsensusInput(choices=("partly",)),
+        note="Quarantined, not yet fixed.",
+        user=owner,
+    )
+    world.tokens["rita"] = AuthToken.objects.create(rita)[1]
+    world.ids.update(
+        answered=team.pk,
+        respondent=str(Respondent.objects.get(assessment=team, user=rita).uuid),
+        question_key="unit-tests",
+    )
 
 
 @contextmanager
@@ -871,6 +904,77 @@ CASES = [
     case("patch", AID + "answers/", 412, who="owner", params={"id": "$empty"},
          body={"answers": [{"question": "unit-tests", "choices": ["partly"]}]},
          headers={"If-Match": ""}, note="empty If-Match"),
+    # --- respondents (assessments/api/respondents.py) -------------------------------------
+    case("patch", AID + "answers/", 409, who="owner", params={"id": "$answered"},
+         body={"answers": [{"question": "unit-tests", "choices": ["partly"]}]},
+         note="has respondents"),
+    case("get", AID + "respondents/", 200, who="viewer", params={"id": "$answered"}),
+    case("get", AID + "respondents/", 200, who="owner", params={"id": "$answered"},
+         query={"page_size": 1}),
+    case("get", AID + "respondents/", 400, who="owner", params={"id": "$answered"},
+         query={"colour": "red"}),
+    case("get", AID + "respondents/", 403, who="rita", params={"id": "$answered"}),
+    case("get", AID + "respondents/", 404, who="owner", params={"id": "$foreign"}),
+    case("get", AID + "respondents/", 401, params={"id": "$answered"}),
+    case("post", AID + "respondents/", 201, who="owner", params={"id": "$answered"},
+         body={"username": "vera"}),
+    case("post", AID + "respondents/", 201, who="owner", params={"id": "$answered"},
+         body={"email": "sam@example.com"}, note="invited"),
+    case("post", AID + "respondents/", 400, who="owner", params={"id": "$answered"},
+         body={"username": "nobody"}, note="no such user"),
+    case("post", AID + "respondents/", 403, who="viewer", params={"id": "$answered"},
+         body={"username": "vera"}),
+    case("post", AID + "respondents/", 409, who="owner", params={"id": "$answered"},
+         body={"username": "rita"}, note="already answering"),
+    case("post", AID + "respondents/", 409, who="owner", params={"id": "$submitted"},
+         body={"username": "vera"}, note="submitted"),
+    case("delete", AID + "respondents/{respondent}/", 204, who="owner",
+         params={"id": "$answered", "respondent": "$respondent"}),
+    case("delete", AID + "respondents/{respondent}/", 403, who="viewer",
+         params={"id": "$answered", "respondent": "$respondent"}),
+    case("delete", AID + "respondents/{respondent}/", 404, who="owner",
+         params={"id": "$answered", "respondent": "0b6f4a52-6f0e-4d7e-9a55-2c1d5f0e8a11"}),
+    case("get", AID + "my-answers/", 200, who="rita", params={"id": "$answered"}),
+    case("get", AID + "my-answers/", 304, who="rita", params={"id": "$answered"},
+         headers={"If-None-Match": ETAG_OF_GET}),
+    case("get", AID + "my-answers/", 403, who="viewer", params={"id": "$answered"}),
+    case("get", AID + "my-answers/", 404, who="rita", params={"id": "$complete"},
+         note="not asked to answer it"),
+    case("patch", AID + "my-answers/", 200, who="owner", params={"id": "$answered"},
+         body={"answers": [{"question": "unit-tests", "choices": ["partly"],
+                            "comment": "Most modules"}]}),
+    case("patch", AID + "my-answers/", 400, who="owner", params={"id": "$answered"},
+         body={"answers": [{"question": "unit-tests", "choices": ["often"]}]}),
+    case("patch", AID + "my-answers/", 412, who="owner", params={"id": "$answered"},
+         body={"answers": [{"question": "unit-tests", "choices": ["partly"]}]},
+         headers={"If-Match": '"respondent-0-r1"'}, note="stale If-Match"),
+    case("patch", AID + "my-answers/", 403, who="owner", params={"id": "$complete"},
+         body={"answers": [{"question": "unit-tests", "choices": ["partly"]}]},
+         note="not a respondent"),
+    case("get", AID + "disagreement/", 200, who="viewer", params={"id": "$answered"}),
+    case("get", AID + "disagreement/", 403, who="rita", params={"id": "$answered"}),
+    case("get", AID + "disagreement/", 404, who="outsider", params={"id": "$answered"}),
+    case("put", AID + "consensus/{question_key}/", 200, who="owner",
+         params={"id": "$answered", "question_key": "$question_key"},
+         body={"choices": ["partly"], "note": "Agreed in the retro."}),
+    case("put", AID + "consensus/{question_key}/", 400, who="owner",
+         params={"id": "$answered", "question_key": "$question_key"},
+         body={"choices": ["partly"]}, note="no note"),
+    case("put", AID + "consensus/{question_key}/", 403, who="viewer",
+         params={"id": "$answered", "question_key": "$question_key"},
+         body={"choices": ["partly"], "note": "n"}),
+    case("put", AID + "consensus/{question_key}/", 404, who="owner",
+         params={"id": "$answered", "question_key": "no-such-question"},
+         body={"choices": ["partly"], "note": "n"}),
+    case("put", AID + "consensus/{question_key}/", 409, who="owner",
+         params={"id": "$empty", "question_key": "$question_key"},
+         body={"choices": ["partly"], "note": "n"}, note="no respondents"),
+    case("delete", AID + "consensus/{question_key}/", 200, who="owner",
+         params={"id": "$answered", "question_key": "flaky-tests"}),
+    case("delete", AID + "consensus/{question_key}/", 404, who="owner",
+         params={"id": "$answered", "question_key": "$question_key"}, note="none recorded"),
+    case("delete", AID + "consensus/{question_key}/", 403, who="viewer",
+         params={"id": "$answered", "question_key": "flaky-tests"}),
     # --- the portfolio, the roll-up rule, unit-aware history and compare (issue 15) ----------
     case("get", ORG + "portfolio/", 200, who="viewer", params={"slug": "acme"}),
     case("get", ORG + "portfolio/", 200, who="api-key", params={"slug": "acme"}, note="API key"),

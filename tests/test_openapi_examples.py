@@ -197,6 +197,19 @@ def test_every_request_example_gets_its_documented_status(seeded: dict[str, Any]
     created_example = requests["POST", "/api/v1/assessments/", "StartAnAssessment"]
     created = api.post("/api/v1/assessments/", created_example, format="json")
     sent["POST", "/api/v1/assessments/", "StartAnAssessment"] = created
+    # Respondents, on a draft of their own: olivia asks herself to answer, saves two answers
+    # of her own, then records the answer the team agreed on.
+    team = api.post("/api/v1/assessments/", created_example, format="json").json()["id"]
+    for key, url, send in [
+        (("POST", "/api/v1/assessments/{id}/respondents/", "AddAMember"), "respondents/", api.post),
+        (("POST", "/api/v1/assessments/{id}/respondents/", "InviteSomeone"), "respondents/",
+         api.post),
+        (("PATCH", "/api/v1/assessments/{id}/my-answers/", "SaveTwoOfYourAnswers"),
+         "my-answers/", api.patch),
+        (("PUT", "/api/v1/assessments/{id}/consensus/{question_key}/", "AgreeOnAnAnswer"),
+         "consensus/plan-backlog-traceability/", api.put),
+    ]:  # fmt: skip
+        sent[key] = send(f"/api/v1/assessments/{team}/{url}", requests[key], format="json")
     answers = f"/api/v1/assessments/{created.json()['id']}/answers/"
     answers_example = requests["PATCH", "/api/v1/assessments/{id}/answers/", "SaveThreeAnswers"]
     sent["PATCH", "/api/v1/assessments/{id}/answers/", "SaveThreeAnswers"] = api.patch(
@@ -248,6 +261,17 @@ def test_response_examples_have_the_fields_of_the_real_responses(seeded: dict[st
     _, key = services.api_key_create(
         name="warehouse", organisation=demo.organisation, created_by=seeded["olivia"]
     )
+    team = api.post(
+        "/api/v1/assessments/",
+        {"organisation": "acme", "questionnaire": "devops-maturity", "title": "Team"},
+        format="json",
+    ).json()["id"]
+    added = api.post(f"/api/v1/assessments/{team}/respondents/", {"username": "olivia"})
+    api.patch(
+        f"/api/v1/assessments/{team}/my-answers/",
+        {"answers": [{"question": "plan-backlog-traceability", "choices": ["dev-backlog"]}]},
+        format="json",
+    )
     feed = APIClient()
     feed.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
     real = {
@@ -282,6 +306,16 @@ def test_response_examples_have_the_fields_of_the_real_responses(seeded: dict[st
         ),
         ("GET", "/api/v1/scores/", "200", "APage"): feed.get("/api/v1/scores/", {"page_size": 1}),
         ("POST", "/api/v1/auth/token/", "429", "LockedOut"): locked_out("mallory"),
+        ("POST", "/api/v1/assessments/{id}/respondents/", "201", "ARespondent"): added,
+        ("GET", "/api/v1/assessments/{id}/respondents/", "200", "AnInvitedRespondent"): api.get(
+            f"/api/v1/assessments/{team}/respondents/"
+        ),
+        (
+            "GET",
+            "/api/v1/assessments/{id}/disagreement/",
+            "200",
+            "ThreeRespondentsDisagreeing",
+        ): api.get(f"/api/v1/assessments/{team}/disagreement/"),
         ("GET", "/api/v1/organisations/{slug}/portfolio/", "200", "ADepartmentOfTwoTeams"): (
             api.get("/api/v1/organisations/demo/portfolio/")
         ),

@@ -150,6 +150,7 @@ def test_permission_matrix(
 MATRIX_MODULES = [
     "tests.test_permissions",
     "tests.organisations.test_permission_matrix",
+    "tests.assessments.test_respondent_permissions",
     "tests.assessments.test_portfolio_permissions",
 ]
 

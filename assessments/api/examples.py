@@ -55,6 +55,7 @@ ASSESSMENT = OpenApiExample(
         "level": None,
         "level_name": None,
         "copied_from": None,
+        "due_on": "2026-12-04",
         "created_by": "olivia",
         "created_at": "2026-11-20T09:00:00Z",
         "updated_at": "2026-11-20T09:30:00Z",
@@ -81,6 +82,9 @@ ASSESSMENT = OpenApiExample(
                 "comment": "One board for dev and ops",
                 "evidence_url": "https://jira.example.com/board/7",
                 "notes_carried_over": False,
+                "score": None,
+                "source": "direct",
+                "consensus_note": "",
                 "updated_at": "2026-11-20T09:30:00Z",
             }
         ],
@@ -133,6 +137,7 @@ RESULT = OpenApiExample(
                     "steps": [], "hindrances": []},
         "previous_assessment": None,
         "targets": [],
+        "disagreement": None,
         "peers": {"minimum_organisations": 5,
                   "overall": {"organisations": 12, "percentile": "58.3", "suppressed": False},
                   "disciplines": {}},
@@ -312,6 +317,114 @@ INCOMPLETE = OpenApiExample(
     status_codes=["409"],
 )  # fmt: skip
 
+
+# --- respondents ------------------------------------------------------------------------------
+
+RESPONDENT_ADD = OpenApiExample("Add a member", value={"username": "olivia"}, request_only=True)
+RESPONDENT_INVITE = OpenApiExample(
+    "Invite someone", value={"email": "sam@example.com"}, request_only=True
+)
+RESPONDENT = OpenApiExample(
+    "A respondent",
+    value={
+        "uuid": "0b6f4a52-6f0e-4d7e-9a55-2c1d5f0e8a11",
+        "username": "olivia",
+        "email": None,
+        "status": "answering",
+        "answered": 3,
+        "last_saved": "2026-11-20T09:30:00Z",
+        "added_at": "2026-11-20T09:00:00Z",
+        "invitation": None,
+    },
+    response_only=True,
+    status_codes=["201"],
+)
+RESPONDENTS = OpenApiExample(
+    "An invited respondent",
+    description="A page of respondents; here one who has not accepted the invitation yet.",
+    value={
+        "uuid": "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+        "username": None,
+        "email": "sam@example.com",
+        "status": "invited",
+        "answered": 0,
+        "last_saved": None,
+        "added_at": "2026-11-20T09:02:00Z",
+    },
+    response_only=True,
+)
+MY_ANSWERS = OpenApiExample(
+    "Save two of your answers",
+    value={
+        "answers": [
+            {
+                "question": "plan-backlog-traceability",
+                "choices": ["dev-backlog"],
+                "comment": "Ops tickets live in another tool",
+            },
+            {"question": "cd-lead-time", "number": "48"},
+        ]
+    },
+    request_only=True,
+)
+DISAGREEMENT = OpenApiExample(
+    "Three respondents disagreeing",
+    value={
+        "assessment": 42,
+        "derivation": "mean",
+        "respondents": 3,
+        "questions": [
+            {
+                "question": "plan-backlog-traceability",
+                "text": "How is work captured, prioritised and traced through to production?",
+                "section": "plan",
+                "respondents": 3,
+                "not_applicable": 0,
+                "min_percent": "25.00",
+                "max_percent": "75.00",
+                "spread": "50.00",
+                "stdev": "20.41",
+                "distribution": [
+                    {"key": "untracked", "label": "Requests arrive by email, chat or in person "
+                     "and are not recorded in one place", "count": 0},
+                    {"key": "ad-hoc-list", "label": "A ticket list exists, but priorities are "
+                     "set ad hoc and much work bypasses it", "count": 1},
+                    {"key": "dev-backlog", "label": "Development work is planned in sprints "
+                     "from a backlog; operational work is tracked elsewhere", "count": 1},
+                    {"key": "shared-backlog", "label": "Development and operational work share "
+                     "one prioritised backlog, refined every sprint", "count": 1},
+                    {"key": "fully-traceable", "label": "One shared backlog, refined every "
+                     "sprint, and every production change links back to a backlog item",
+                     "count": 0},
+                ],
+                "status": "derived",
+            }
+        ],
+        "sections": [
+            {"section": "root", "title": "DevOps maturity", "questions": 1, "respondents": 3,
+             "mean_spread": "50.00", "max_spread": "50.00"},
+            {"section": "plan", "title": "Plan", "questions": 1, "respondents": 3,
+             "mean_spread": "50.00", "max_spread": "50.00"},
+        ],
+        "needs_conversation": [
+            {
+                "question": "plan-backlog-traceability",
+                "text": "How is work captured, prioritised and traced through to production?",
+                "spread": "50.00",
+                "stdev": "20.41",
+            }
+        ],
+    },
+    response_only=True,
+)  # fmt: skip
+CONSENSUS = OpenApiExample(
+    "Agree on an answer",
+    value={
+        "choices": ["dev-backlog"],
+        "note": "Ops tickets are tracked in ServiceNow, not in the sprint backlog.",
+    },
+    request_only=True,
+)
 ORGANISATION_UPDATE = OpenApiExample(
     "Roll up by the weakest unit",
     request_only=True,

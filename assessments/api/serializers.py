@@ -93,6 +93,9 @@ class AnswerSerializer(serializers.ModelSerializer):
             "comment",
             "evidence_url",
             "notes_carried_over",
+            "score",
+            "source",
+            "consensus_note",
             "updated_at",
         ]
 
@@ -114,7 +117,7 @@ def answer_rows(answers: Iterable[Any]) -> list[dict[str, Any]]:
         text = moments.get(updated_at)
         if text is None:
             text = moments[updated_at] = _iso(updated_at)
-        number = answer.number
+        number, score = answer.number, answer.score
         rows.append(
             {
                 "question": answer.question.key,
@@ -124,6 +127,9 @@ def answer_rows(answers: Iterable[Any]) -> list[dict[str, Any]]:
                 "comment": answer.comment,
                 "evidence_url": answer.evidence_url,
                 "notes_carried_over": answer.notes_carried_over,
+                "score": None if score is None else f"{score.quantize(_FOUR_PLACES):f}",
+                "source": answer.source,
+                "consensus_note": answer.consensus_note,
                 "updated_at": text,
             }
         )
@@ -166,6 +172,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "level",
             "level_name",
             "copied_from",
+            "due_on",
             "created_by",
             "created_at",
             "updated_at",
@@ -246,6 +253,13 @@ class AssessmentCreateSerializer(StrictSerializer):
         required=False,
         help_text="Slug of the organisation's unit assessed (default: the whole organisation). "
         "The assessment starts with the unit's targets for the questionnaire.",
+    )
+    due_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Optional: the day (YYYY-MM-DD) by which the respondents should answer; today "
+        "or later, at most five years ahead.",
     )
 
 
@@ -334,6 +348,12 @@ class ConflictResponseSerializer(serializers.Serializer):
         required=False,
         help_text="On submit: keys of the required questions still unanswered.",
     )
+    awaiting_consensus = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="On submit (code consensus_needed): keys of the questions the respondents "
+        "answered that wait for a consensus answer (the facilitator rule).",
+    )
 
 
 class TargetAnswerSerializer(StrictSerializer):
@@ -398,6 +418,12 @@ class TargetsSerializer(StrictSerializer):
 class AssessmentUpdateSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     targets = TargetsSerializer(required=False)
+    due_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="A draft's deadline for its respondents (YYYY-MM-DD; null removes it): today "
+        "or later, at most five years ahead.",
+    )
 
 
 class OrganisationToolsSerializer(StrictSerializer):
@@ -452,6 +478,224 @@ class APIKeyCreatedSerializer(APIKeySerializer):
     key = serializers.CharField(
         help_text="The secret, shown only in this response: store it now. "
         "Send it as `Authorization: Api-Key <key>`."
+    )
+
+
+# --- respondents ------------------------------------------------------------------------------
+
+RESPONDENT_STATUSES = ["invited", "answering", "done"]
+ANSWER_STATUSES = ["derived", "consensus", "direct", "awaiting_facilitator", "unanswered"]
+
+
+class RespondentCreateSerializer(StrictSerializer):
+    username = serializers.CharField(
+        max_length=150,
+        required=False,
+        help_text="Username of an account: a member of the organisation (any role) answers at "
+        "once, anyone else is invited.",
+    )
+    email = serializers.EmailField(
+        max_length=254, required=False, help_text="E-mail address of someone to invite."
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if "username" in data and "email" in data:
+            raise serializers.ValidationError(
+                {"email": ["Give a username or an e-mail address, not both."]}
+            )
+        if "username" not in data and "email" not in data:
+            raise serializers.ValidationError(
+                {"username": ["Give the username of a member, or an e-mail address."]}
+            )
+        return data
+
+
+class RespondentSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField(help_text="Stable identifier of the respondent.")
+    username = serializers.CharField(
+        allow_null=True, help_text="Who answers; null while an e-mail invitation is pending."
+    )
+    email = serializers.CharField(
+        allow_null=True, help_text="The address invited, for respondents invited by e-mail."
+    )
+    status = serializers.ChoiceField(
+        choices=RESPONDENT_STATUSES,
+        help_text="invited: the invitation is not accepted yet; done: every required question "
+        "answered; answering: in between.",
+    )
+    answered = serializers.IntegerField(help_text="Questions this respondent answered.")
+    last_saved = serializers.DateTimeField(
+        allow_null=True, help_text="When they last saved an answer (null: never)."
+    )
+    added_at = serializers.DateTimeField(source="created_at")
+
+    def to_representation(self, respondent: Any) -> dict[str, Any]:
+        from assessments import selectors
+
+        invitation = respondent.invitation
+        username = respondent.user.get_username() if respondent.user is not None else None
+        if username is None and invitation is not None:
+            username = invitation.username or None
+        return {
+            "uuid": str(respondent.uuid),
+            "username": username,
+            "email": (invitation.email or None) if invitation is not None else None,
+            "status": selectors.respondent_status(respondent, self.context["required"]),
+            "answered": respondent.answered,
+            "last_saved": None if respondent.last_saved is None else _iso(respondent.last_saved),
+            "added_at": _iso(respondent.created_at),
+        }
+
+
+class RespondentInvitationSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField(help_text="The invitation (GET /api/v1/organisations/{slug}/"
+                                 "invitations/{uuid}/).")  # fmt: skip
+    key = serializers.CharField(
+        help_text="The invitation's secret, shown in this response only: pass it on if the "
+        "e-mail cannot reach them."
+    )
+    accept_url = serializers.URLField(help_text="The link the e-mail carries.")
+    emailed = serializers.BooleanField(
+        help_text="false: the invited account has no e-mail address; pass the link on yourself."
+    )
+    expires_at = serializers.DateTimeField()
+
+
+class RespondentCreatedSerializer(RespondentSerializer):
+    invitation = RespondentInvitationSerializer(
+        allow_null=True,
+        help_text="For someone who is not a member yet: the invitation sent to them. Null for "
+        "a member, who answers at once.",
+    )
+
+
+class RespondentAnswerSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField())
+    number = serializers.CharField(allow_null=True)
+    not_applicable = serializers.BooleanField()
+    comment = serializers.CharField()
+    evidence_url = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+
+
+def respondent_answer_rows(answers: Iterable[Any]) -> list[dict[str, Any]]:
+    """A respondent's own answers as RespondentAnswerSerializer documents them."""
+    return [
+        {
+            "question": answer.question.key,
+            "choices": answer.choices,
+            "number": None
+            if answer.number is None
+            else f"{answer.number.quantize(_FOUR_PLACES):f}",
+            "not_applicable": answer.not_applicable,
+            "comment": answer.comment,
+            "evidence_url": answer.evidence_url,
+            "updated_at": _iso(answer.updated_at),
+        }
+        for answer in answers
+    ]
+
+
+class MyAnswersResponseSerializer(serializers.Serializer):
+    respondent = serializers.UUIDField(help_text="Your respondent identifier.")
+    progress = ProgressSerializer(help_text="How far your own answers are.")
+    answers = RespondentAnswerSerializer(many=True)
+
+
+class CountSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="A choice key; a number; `score:<n>` for a score given directly; or "
+        "`not_applicable`."
+    )
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class QuestionDisagreementSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    text = serializers.CharField()
+    section = serializers.CharField(help_text="Key of the section the question is in.")
+    respondents = serializers.IntegerField(help_text="Respondents who answered it.")
+    not_applicable = serializers.IntegerField()
+    min_percent = serializers.CharField(
+        allow_null=True, help_text="Lowest score given, as a percent of the question's maximum."
+    )
+    max_percent = serializers.CharField(allow_null=True)
+    spread = serializers.CharField(
+        allow_null=True, help_text="max_percent - min_percent, in percentage points."
+    )
+    stdev = serializers.CharField(
+        allow_null=True, help_text="Population standard deviation of the percent scores."
+    )
+    distribution = CountSerializer(many=True)
+    status = serializers.ChoiceField(
+        choices=ANSWER_STATUSES,
+        help_text="Where the assessment's answer comes from.",
+    )
+
+
+class SectionDisagreementSerializer(serializers.Serializer):
+    section = serializers.CharField()
+    title = serializers.CharField()
+    questions = serializers.IntegerField(
+        help_text="Questions below it (at any depth) that at least two respondents scored."
+    )
+    respondents = serializers.IntegerField(help_text="The most respondents any of them had.")
+    mean_spread = serializers.CharField(allow_null=True)
+    max_spread = serializers.CharField(allow_null=True)
+
+
+class ConversationSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    text = serializers.CharField()
+    spread = serializers.CharField()
+    stdev = serializers.CharField()
+
+
+class DisagreementSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField()
+    derivation = serializers.ChoiceField(choices=["mean", "median", "minimum", "facilitator"])
+    respondents = serializers.IntegerField(help_text="Respondents of the assessment.")
+    questions = QuestionDisagreementSerializer(many=True)
+    sections = SectionDisagreementSerializer(many=True)
+    needs_conversation = ConversationSerializer(
+        many=True,
+        help_text="At most five questions with the widest spread (then standard deviation).",
+    )
+
+
+class ConsensusSerializer(StrictSerializer):
+    choices = serializers.ListField(
+        child=serializers.CharField(max_length=80),
+        max_length=MAX_CHOICES_PER_ANSWER,
+        required=False,
+        help_text="Choice keys, as in answers.",
+    )
+    number = serializers.DecimalField(
+        max_digits=14, decimal_places=4, required=False, allow_null=True
+    )
+    not_applicable = serializers.BooleanField(required=False)
+    score = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        required=False,
+        allow_null=True,
+        help_text="Or a score agreed directly (0 to the question's maximum), without choices "
+        "or a number.",
+    )
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    evidence_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    note = serializers.CharField(
+        max_length=5000, help_text="Required: why the respondents agreed on this answer."
+    )
+
+
+class ConsensusResponseSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    answer = AnswerSerializer(
+        allow_null=True,
+        help_text="The assessment's answer to the question now (null: none can be derived).",
     )
 
 

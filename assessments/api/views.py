@@ -385,6 +385,7 @@ class AssessmentViewSet(
             user=request.user,
             title=data["title"],
             unit=unit,
+            due_on=data["due_on"],
         )
         return self._detail_response(assessment, status=status.HTTP_201_CREATED)
 
@@ -490,6 +491,12 @@ class AssessmentViewSet(
     @extend_schema(
         tags=["assessments"],
         summary="The stored result of a submitted assessment",
+        description="As computed at submit. `disagreement` is null for an assessment answered "
+        "directly; for one answered by respondents it keeps, as `disagreement/` showed it at "
+        "submit, how far their answers spread per question and section, the questions that "
+        "most need a conversation and the number of respondents. In `answers`, an answer "
+        "derived from the respondents or agreed as their consensus names its `source`, and "
+        "one that is a score rather than a choice or number carries `score`.",
         responses={200: OpenApiTypes.OBJECT},
         examples=[examples.RESULT],
     )

@@ -122,13 +122,14 @@ def test_compare_page_budget(small_world: Any, django_assert_num_queries: Any) -
 
 def test_autosave_budget(small_world: Any, django_assert_num_queries: Any) -> None:
     # session, user; the assessment with role; its answers (the form's initial values);
-    # then the service: savepoint, the locked assessment, its answers, the upsert, its
-    # history row, the revision bump and its re-read, release
+    # then the service: savepoint, the locked assessment, whether it has respondents (they
+    # answer it themselves), its answers, the upsert, its history row, the revision bump and
+    # its re-read, release
     client = signed_in(small_world, "owner")
     draft = small_world["draft"]
     for index, key in enumerate(RUBRIC_KEYS[:2]):
         etag = Assessment.objects.get(pk=draft.pk).etag
-        with django_assert_num_queries(SIGNED_IN + 10):
+        with django_assert_num_queries(SIGNED_IN + 11):
             response = client.post(
                 f"/assessments/{draft.pk}/answer/automation/{key}/",
                 {"etag": etag, f"q-{key}-choices": "partly"},

@@ -68,7 +68,9 @@ def type_errors(field: fields.Field, value: Any) -> Errors | None:
             if (errors := type_errors(field.child, item)) is not None
         }
         return entries or None
-    if isinstance(field, fields.CharField | fields.ChoiceField | fields.DateTimeField):
+    if isinstance(
+        field, fields.CharField | fields.ChoiceField | fields.DateTimeField | fields.DateField
+    ):
         return None if isinstance(value, str) else ["Not a valid string: send a JSON string."]
     return None
 
