@@ -37,10 +37,13 @@ seed: $(STAMP)
 	$(MANAGE) ensure_demo_superuser
 	$(MANAGE) ensure_demo_organisation
 	$(MANAGE) ensure_demo_assessment
+	$(MANAGE) ensure_demo_team
 
 run: seed
 	@echo "opsassess on http://127.0.0.1:$(PORT)/  (API docs /api/docs/, admin /admin/ as 'admin')"
 	@echo "Sign in at http://127.0.0.1:$(PORT)/accounts/login/ as 'admin' (owner of 'demo': answers, submits, reads reports)"
+	@echo "  or as the facilitator 'fran' (runs the 'Payments team review': disagreement, consensus, submit)"
+	@echo "  or as a respondent 'ada', 'ben' or 'chen' (each answers the review), with the password printed for them"
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP) $(AXE_DIR)/axe.min.js
