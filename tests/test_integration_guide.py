@@ -317,7 +317,8 @@ def test_every_readme_command_runs_on_a_freshly_seeded_server(
     live_server: Any, flushable: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_run_seed(monkeypatch, tmp_path)
-    demo = Assessment.objects.get(organisation__slug="demo")
+    # The newest submitted result of the demo organisation (the README reads it).
+    demo = Assessment.objects.filter(organisation__slug="demo", status="submitted").first()
     blocks = readme_sh_blocks()
     ran: set[str] = set()
 
@@ -349,6 +350,35 @@ def test_every_readme_command_runs_on_a_freshly_seeded_server(
     assert '"missing_required"' in output
     assert (copy.copied_from_id, copy.status) == (demo.pk, "draft")
     ran.add("Answering an assessment")
+
+    before = set(Assessment.objects.values_list("pk", flat=True))
+    review = Assessment.objects.get(title="Payments team review")
+    output, calls = run_sh(blocks["Teams and respondents"], live_server.url, tmp_path)
+    (checkout,) = Assessment.objects.exclude(pk__in=before)
+    assert [call.split(" ", 1)[1] for call in calls[:4]] == ["POST /api/v1/auth/token/"] * 4
+    assert calls[4:] == [
+        "201 POST /api/v1/organisations/demo/units/",
+        "201 POST /api/v1/organisations/demo/invitations/",
+        "200 GET /api/v1/organisations/demo/members/",
+        "201 POST /api/v1/assessments/",
+        f"201 POST /api/v1/assessments/{checkout.pk}/respondents/",
+        f"201 POST /api/v1/assessments/{checkout.pk}/respondents/",
+        f"200 PATCH /api/v1/assessments/{checkout.pk}/my-answers/",
+        f"200 PATCH /api/v1/assessments/{checkout.pk}/my-answers/",
+        f"200 GET /api/v1/assessments/{checkout.pk}/disagreement/",
+        f"200 PUT /api/v1/assessments/{checkout.pk}/consensus/ci-build-automation/",
+        "200 GET /api/v1/assessments/?organisation=demo&unit=payments&status=draft",
+        f"200 POST /api/v1/assessments/{review.pk}/submit/",
+        "200 GET /api/v1/organisations/demo/portfolio/",
+    ]
+    assert (checkout.unit.slug, checkout.title) == ("checkout", "Checkout review")
+    agreed = checkout.answers.get(question__key="ci-build-automation")
+    assert (agreed.choices, agreed.source) == (["build-only"], "consensus")
+    assert agreed.consensus_note == "Tests still run by hand on release branches."
+    review.refresh_from_db()
+    assert review.is_submitted and review.result.snapshot["disagreement"]["respondents"] == 3
+    assert '"checkout"' in output and "dana@example.com" in output
+    ran.add("Teams and respondents")
 
     for section in ("Questionnaires as code", "Managing the catalogue"):
         for argv in manage_commands(blocks[section], "python manage.py "):
