@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.http import Http404, HttpRequest
 
 from assessments import selectors
-from assessments.models import Assessment, Respondent
+from assessments.models import Assessment
 from organisations.access import Access, Need, grant, role_of
 
 # An id longer than this names nothing and would overflow a bigint comparison.
@@ -28,7 +28,7 @@ def annotated(user: Any, queryset: QuerySet[Assessment] | None = None) -> QueryS
         queryset = selectors.assessments_for(user)
     return queryset.annotate(
         my_role=role_of(user, OuterRef("organisation")),
-        responds=Exists(Respondent.objects.filter(assessment=OuterRef("pk"), user=user)),
+        responds=selectors.responds(user),
     )
 
 

@@ -400,19 +400,31 @@ def organisations_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organi
     return Organisation.objects.filter(memberships__user=user)
 
 
+def responds(user: AbstractBaseUser | AnonymousUser) -> Exists:
+    """Whether `user` answers the assessment (an OuterRef'd row) and still belongs to its
+    organisation: removing someone from an organisation ends their access to what they were
+    asked to answer, though their place and answers stay for the facilitator to see."""
+    return Exists(
+        Respondent.objects.filter(
+            assessment=OuterRef("pk"),
+            user=user,
+            user__memberships__organisation=OuterRef("organisation"),
+        )
+    )
+
+
 def assessments_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Assessment]:
     """The assessments the user may read, ready to serialise.
 
     Owners, editors and viewers read every assessment of their organisation; a respondent
-    only those they answer (also when they hold no membership role at all).
+    only those they answer, while they still belong to the organisation.
     """
     if not user.is_authenticated:
         return Assessment.objects.none()
     member = Membership.objects.filter(
         organisation=OuterRef("organisation"), user=user, role__in=READ_ROLES
     )
-    responds = Respondent.objects.filter(assessment=OuterRef("pk"), user=user)
-    return Assessment.objects.filter(Exists(member) | Exists(responds)).select_related(
+    return Assessment.objects.filter(Exists(member) | responds(user)).select_related(
         "organisation", "unit", "version__questionnaire", "created_by", "submitted_by"
     )
 

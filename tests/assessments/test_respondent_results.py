@@ -12,6 +12,7 @@ from django.test import Client
 
 from assessments import services
 from assessments.models import Answer, Assessment, Respondent, RespondentAnswer
+from organisations import services as organisation_services
 from organisations.models import Invitation, Organisation
 from organisations.signals import invitation_accepted
 from tests.assessments.conftest import client_for
@@ -198,17 +199,21 @@ def test_accepting_an_invitation_makes_its_respondent_the_person_who_accepted(
     assessment = services.assessment_create(
         organisation=org, version=team_version("mean"), user=owner
     )
-    invitation = Invitation.objects.create(
-        organisation=org, email="sam@example.com", invited_by=owner, secret_hash="a" * 64
+    invitation, secret = organisation_services.invitation_create(
+        organisation=org,
+        invited_by=owner,
+        role="respondent",
+        email="sam@example.com",
+        purpose="Answer the review.",
     )
     waiting = Respondent.objects.create(assessment=assessment, invitation=invitation)
     listed = client_for(owner).get(f"/api/v1/assessments/{assessment.pk}/respondents/").json()
     assert [(r["username"], r["email"], r["status"]) for r in listed["results"]] == [
         (None, "sam@example.com", "invited")
     ]
-    sam = User.objects.create_user("sam", password="a-long-password-1")
+    sam = User.objects.create_user("sam", "sam@example.com", password="a-long-password-1")
 
-    invitation_accepted.send(sender=Invitation, invitation=invitation, user=sam)
+    organisation_services.invitation_accept(secret=secret, user=sam)
 
     waiting.refresh_from_db()
     assert waiting.user == sam

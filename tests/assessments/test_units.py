@@ -135,14 +135,24 @@ def test_a_respondent_sees_only_the_assessments_they_answer(
     assert rita_client.get("/api/v1/organisations/acme/tools/").status_code == 403
 
 
-def test_a_respondent_without_a_role_still_reads_the_assessment_they_answer(
+def test_a_respondent_removed_from_the_organisation_no_longer_reads_or_answers(
     rubric: Any, organisation: Organisation, owner: User
 ) -> None:
     mine = create(client_for(owner), title="Mine").json()["id"]
-    guest = User.objects.create_user("guest", password="a-long-password-1")
-    Respondent.objects.create(assessment_id=mine, user=guest)
+    rita = member(organisation, "rita", Membership.Role.RESPONDENT)
+    Respondent.objects.create(assessment_id=mine, user=rita)
+    rita_client = client_for(rita)
+    assert rita_client.get(f"/api/v1/assessments/{mine}/my-answers/").status_code == 200
 
-    assert client_for(guest).get(f"/api/v1/assessments/{mine}/").status_code == 200
+    Membership.objects.filter(organisation=organisation, user=rita).delete()
+
+    assert rita_client.get("/api/v1/assessments/").json()["results"] == []
+    assert rita_client.get(f"/api/v1/assessments/{mine}/").status_code == 404
+    answer = {"answers": [{"question": "unit-tests", "choices": ["partly"]}]}
+    saved = rita_client.patch(f"/api/v1/assessments/{mine}/my-answers/", answer, format="json")
+    assert saved.status_code == 404
+    # The place and what it holds stay for the facilitator to see and remove.
+    assert Respondent.objects.filter(assessment_id=mine, user=rita).exists()
 
 
 def test_feed_rows_name_the_unit_by_its_uuid_in_json_jsonl_and_csv(
