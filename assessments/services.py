@@ -1036,9 +1036,23 @@ class CopyOutcome:
     dropped: list[dict[str, str]]
 
 
+def _carried_targets(assessment: Assessment, version: QuestionnaireVersion) -> dict[str, Any]:
+    """The targets a re-assessment starts with: the previous ones where they still fit the
+    version, else the unit's own for the questionnaire where those fit, else none."""
+    preset = (assessment.unit.targets or {}) if assessment.unit_id else {}
+    for targets in (assessment.targets, preset.get(version.questionnaire.slug)):
+        if targets:
+            try:
+                return assessment_targets_validate(targets=targets, version=version)
+            except ValidationError:
+                continue
+    return {}
+
+
 @transaction.atomic
 def assessment_copy(*, assessment: Assessment, user: AbstractBaseUser) -> CopyOutcome:
-    """Start a re-assessment: a draft on the latest published version, answers pre-filled.
+    """Start a re-assessment: a draft of the same subject (the organisation or its unit) on
+    the latest published version, with its targets and answers pre-filled.
 
     Answers are matched by question key; an answer that no longer fits its question (the
     question is gone, or its choices or range changed) is left out and reported. Comments and
@@ -1050,8 +1064,10 @@ def assessment_copy(*, assessment: Assessment, user: AbstractBaseUser) -> CopyOu
     version = assessment.version.questionnaire.latest_published() or assessment.version
     copy = Assessment.objects.create(
         organisation=assessment.organisation,
+        unit=assessment.unit,
         version=version,
         title=assessment.title,
+        targets=_carried_targets(assessment, version),
         copied_from=assessment,
         created_by=user,
     )

@@ -607,6 +607,10 @@ class AssessmentViewSet(
     @extend_schema(
         tags=["assessments"],
         summary="Copy a submitted assessment into a new draft (re-assessment)",
+        description="The draft is of the same subject (the organisation, or the same unit), on "
+        "the questionnaire's latest published version, with the previous targets where they "
+        "still fit it (else the unit's own), and the answers that still fit; "
+        "`dropped_answers` lists the others with the reason.",
         request=None,
         responses={201: serializers.CopyResponseSerializer, 403: FORBIDDEN, 409: CONFLICT},
     )

@@ -79,6 +79,28 @@ def test_a_unit_starts_its_assessments_with_its_targets(
     assert Assessment.objects.get().targets == {"level": "sound", "sections": {"automation": 80}}
 
 
+def test_a_reassessment_of_a_unit_is_of_the_same_unit_with_the_same_targets(
+    rubric: Any, organisation: Organisation, owner: User
+) -> None:
+    unit = Unit.objects.create(organisation=organisation, slug="payments", name="Payments")
+    client = client_for(owner)
+    first = create(client, unit="payments", title="Payments Q1").json()["id"]
+    targets = {"level": "sound", "sections": {"automation": 70}}
+    Assessment.objects.filter(pk=first).update(targets=targets)
+    answer_all(Assessment.objects.get(pk=first), owner)
+    services.assessment_submit(assessment=Assessment.objects.get(pk=first), user=owner)
+
+    response = client.post(f"/api/v1/assessments/{first}/copy/")
+
+    assert response.status_code == 201, response.json()
+    copied = response.json()["assessment"]
+    assert copied["unit"]["slug"] == "payments"
+    stored = Assessment.objects.get(pk=copied["id"])
+    assert (stored.unit, stored.targets) == (unit, targets)
+    listed = client.get("/api/v1/assessments/", {"organisation": "acme", "unit": "payments"})
+    assert {row["id"] for row in listed.json()["results"]} == {first, copied["id"]}
+
+
 def test_unit_targets_that_do_not_fit_the_questionnaire_are_a_400(
     rubric: Any, organisation: Organisation, owner: User
 ) -> None:
