@@ -342,11 +342,55 @@ def score_band(percent: float, bands: int = len(SCORE_BANDS)) -> int:
     return min(int(_clamp(percent) * bands // 100), bands - 1)
 
 
+# Heat shades run from white to the palette's blue.
+HEAT_LOW, HEAT_HIGH = (255, 255, 255), (0, 0x72, 0xB2)
+
+
+def _heat_rgb(share: float) -> tuple[int, int, int]:
+    r, g, b = (round(a + (z - a) * share) for a, z in zip(HEAT_LOW, HEAT_HIGH, strict=True))
+    return r, g, b
+
+
 def _shade(share: float) -> str:
     """White to the palette's blue, by share (0-1)."""
-    low, high = (255, 255, 255), (0, 0x72, 0xB2)
-    mixed = (round(a + (b - a) * share) for a, b in zip(low, high, strict=True))
-    return "#" + "".join(f"{c:02x}" for c in mixed)
+    return "#" + "".join(f"{c:02x}" for c in _heat_rgb(share))
+
+
+def luminance(colour: str) -> float:
+    """The relative luminance of "#rrggbb" (WCAG 2.2)."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two "#rrggbb" colours (1 to 21)."""
+    dark, light = sorted((luminance(first), luminance(second)))
+    return (light + 0.05) / (dark + 0.05)
+
+
+def ink_on(background: str) -> str:
+    """Black or white, whichever reads better on `background`: one of the two always reaches
+    4.5:1 (WCAG AA for text; they meet near luminance 0.18). The palette's ink is not dark
+    enough for the middle of the heat shades."""
+    return (
+        "#000000"
+        if contrast("#000000", background) >= contrast("#ffffff", background)
+        else "#ffffff"
+    )
+
+
+def heat_style(share: float | None) -> str:
+    """The inline style of a heat cell: its shade by `share` (0-1) and readable ink on it;
+    a cell without a figure is pale grey."""
+    if share is None:
+        return f"background:#f6f8fa;color:{INK}"
+    background = _shade(max(0.0, min(share, 1.0)))
+    return f"background:{background};color:{ink_on(background)}"
 
 
 HEAT_LABEL_WIDTH = 200.0
@@ -423,7 +467,7 @@ def heatmap(
                     y=y + cell_h / 2 + 4,
                     text_anchor="middle",
                     font_weight="bold",
-                    fill="#ffffff" if share > 0.5 else INK,
+                    fill=ink_on(_shade(share)),
                 )
         body.add(
             "rect", x=bar_x, y=y + 8, width=100.0, height=cell_h - 16, fill="none", stroke=GRID

@@ -11,7 +11,6 @@ get 403 with the API's reason, anyone else 404.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -28,9 +27,6 @@ from web.pdf import report_pdf
 from web.views import signed_in
 
 PRINTABLE = "assessments/portfolio_report.html"
-# The heatmap's shades: white to the report's blue. Black or white ink, whichever contrasts
-# more, keeps every number at 4.5:1 or better (black and white meet near luminance 0.18).
-LOW, HIGH = (255, 255, 255), (0, 0x72, 0xB2)
 
 
 def only(body: dict[str, Any], questionnaire: str) -> dict[str, Any]:
@@ -49,46 +45,12 @@ def only(body: dict[str, Any], questionnaire: str) -> dict[str, Any]:
     }
 
 
-def _luminance(rgb: tuple[int, ...]) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(value) for value in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def shade(percent: str | None) -> str:
-    """The style of a heatmap cell: its background by percent, and legible ink on it."""
-    if percent is None:
-        return "background:#f6f8fa;color:#1f2328"
-    share = max(Decimal(0), min(Decimal(percent), Decimal(100))) / 100
-    rgb = tuple(round(a + (b - a) * float(share)) for a, b in zip(LOW, HIGH, strict=True))
-    light = _luminance(rgb)
-    ink = "#000000" if (light + 0.05) / 0.05 >= 1.05 / (light + 0.05) else "#ffffff"
-    colour = "".join(f"{channel:02x}" for channel in rgb)
-    return f"background:#{colour};color:{ink}"
-
-
-def _shades(texts: list[dict[str, Any]], percents: list[str | None]) -> list[dict[str, Any]]:
-    return [
-        {"text": heat["text"], "style": shade(percent)}
-        for heat, percent in zip(texts, percents, strict=True)
-    ]
-
-
 def arrange(body: dict[str, Any]) -> dict[str, Any]:
-    """The printable page's blocks, their cells shaded for the screen; and the overview: each
+    """The printable page's blocks (their cells shaded as printed); and the overview: each
     subject's row of the blocks side by side (the organisation's own first, when it has a
     result of any questionnaire; then every unit)."""
     printable = report_context(body)
     blocks, count = printable["blocks"], len(body["units"])
-    for block in blocks:
-        for row in block["rows"]:
-            percents = row["cell"]["sections"] if row["cell"] else [None] * len(row["heat"])
-            row["shades"] = _shades(row["heat"], percents)
-        sections = block["questionnaire"]["roll_up"]["sections"]
-        block["roll_up_shades"] = _shades(block["roll_up_heat"], sections)
     # A block's rows are the organisation's own (only when it has a result) and then the units.
     own = [block["rows"][0] if len(block["rows"]) > count else None for block in blocks]
     overview = []

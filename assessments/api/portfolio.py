@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments import portfolio_selectors, report
+from assessments import charts, portfolio_selectors, report
 from assessments.api.report import NOT_MODIFIED, DocumentNegotiation
 from assessments.models import QuestionnaireVersion
 from organisations.access import Need
@@ -394,14 +394,9 @@ def _places(percent: str | None, places: int) -> str | None:
 
 def _heat(percent: str | None) -> dict[str, Any]:
     """A heatmap cell: its text, and a background from white to the report's blue by percent
-    with a text colour that stays readable on it."""
-    if percent is None:
-        return {"text": None, "style": "background:#f6f8fa;color:#57606a"}
-    share = max(0.0, min(float(percent), 100.0)) / 100
-    low, high = (255, 255, 255), (0, 0x72, 0xB2)
-    colour = "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(low, high, strict=True))
-    ink = "#ffffff" if share > 0.55 else "#1f2328"
-    return {"text": _places(percent, 1), "style": f"background:#{colour};color:{ink}"}
+    with the ink that reads best on it."""
+    share = None if percent is None else float(percent) / 100
+    return {"text": _places(percent, 1), "style": charts.heat_style(share)}
 
 
 def report_context(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The pure SVG charts: deterministic, escaped, accessible, and drawn where the maths says."""
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
@@ -197,6 +198,25 @@ def test_heatmap_cells_are_shaded_by_their_share_of_the_row() -> None:
     svg = charts.heatmap([HeatRow("r", (0, 1, 0, 0, 1))], title="t")
     assert charts._shade(0.5) in svg  # both filled cells hold half of the row
     assert charts._shade(0.0) == "#ffffff" and charts._shade(1.0) == "#0072b2"
+
+
+@pytest.mark.parametrize("share", [None, *(n / 100 for n in range(0, 101))])
+def test_every_heat_shade_keeps_its_figure_readable(share: float | None) -> None:
+    style = charts.heat_style(share)
+    found = re.fullmatch(r"background:(#\w{6});color:(#\w{6})", style)
+    assert found is not None, style
+    assert charts.contrast(*found.groups()) >= 4.5  # WCAG 2.2 AA for text
+
+
+def test_the_counts_of_a_heatmap_read_at_4_5_to_1_on_their_shade() -> None:
+    # 11 of 20 in one column: a 55% shade, where white ink read at 2.3:1.
+    svg = charts.heatmap([HeatRow("r", (11, 9, 0, 0, 0))], title="t")
+    shade = charts._shade(11 / 20)
+    ink = re.search(rf'fill="{shade}"[^>]*/>\s*<text[^>]*fill="(#\w{{6}})"', svg)
+    assert ink is not None, svg
+    assert ink.group(1) == "#000000"
+    assert charts.contrast(ink.group(1), shade) >= 4.5
+    assert charts.contrast("#ffffff", shade) < 4.5
 
 
 def test_the_text_alternative_spells_out_every_figure() -> None:
