@@ -500,6 +500,31 @@ def test_a_draft_has_no_result_page(world: Any) -> None:
     assert client.get(f"/assessments/{draft.pk}/report.pdf").status_code == 404
 
 
+def test_a_missing_page_says_so_in_the_site_s_own_page(world: Any) -> None:
+    client = signed_in(world, "owner")
+
+    missing = client.get("/assessments/999999/result/")
+    nowhere = client.get("/no-such-page/")
+
+    assert missing.status_code == nowhere.status_code == 404
+    missing_html, nowhere_html = missing.content.decode(), nowhere.content.decode()
+    assert "<h1>Not found</h1>" in missing_html and "<h1>Not found</h1>" in nowhere_html
+    assert "No such assessment." in missing_html
+    assert "Resolver404" not in nowhere_html
+    assert 'href="/"' in nowhere_html  # the way back home
+    # The API keeps answering JSON.
+    assert client.get("/api/v1/no-such-endpoint/").json()["errors"][0]["code"] == "not_found"
+
+
+def test_a_server_error_page_stands_alone_and_promises_nothing_it_cannot() -> None:
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")  # rendered without a request, as Django does
+
+    assert "Something went wrong on our side" in html
+    assert 'href="/"' in html
+
+
 def test_the_report_downloads_as_a_pdf(world: Any) -> None:
     done = world["submitted"]
     response = signed_in(world, "viewer").get(f"/assessments/{done.pk}/report.pdf")
