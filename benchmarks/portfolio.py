@@ -34,10 +34,11 @@ def build(owner: Any, slug: str, units: int, seed: int = 15) -> Any:
         ResultScore,
         record_feed_changes,
     )
+    from organisations import services as organisation_services
     from organisations.models import Unit
 
     rng = random.Random(seed)
-    organisation = services.organisation_create(
+    organisation = organisation_services.organisation_create(
         name=f"Portfolio of {units}", slug=slug, owner=owner
     )
     made: list[Any] = []

@@ -321,6 +321,7 @@ def build_world(args: argparse.Namespace) -> World:
     from assessments.models import Assessment, FeedChange, Questionnaire
     from benchmarks import workload
     from catalog.models import Hindrance, Practice
+    from organisations import services as organisation_services
 
     log("migrating")
     call_command("migrate", interactive=False, verbosity=0)
@@ -344,8 +345,8 @@ def build_world(args: argparse.Namespace) -> World:
     staff = users.create_user("bench-staff", is_staff=True)
     user = users.create_user("bench-user")
     _, token = AuthToken.objects.create(user)
-    _, api_key = services.api_key_create(name="bench feed", created_by=staff)
-    lab = services.organisation_create(name="Bench lab", slug="bench-lab", owner=user)
+    _, api_key = organisation_services.api_key_create(name="bench feed", created_by=staff)
+    lab = organisation_services.organisation_create(name="Bench lab", slug="bench-lab", owner=user)
 
     catalogue = workload.Catalogue(
         practices=[

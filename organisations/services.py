@@ -1,4 +1,5 @@
-"""Writes that carry the rules of an organisation's members, units and invitations.
+"""Writes that carry the rules of an organisation: the organisation itself, its members,
+units and invitations, the tools it uses and its API keys.
 
 API views, admin actions and other apps call these functions; each runs in one transaction,
 so a refused request leaves nothing half-done, and each saves through the model (never a
@@ -26,7 +27,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -40,6 +41,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from opsassess.core.exceptions import Conflict
 from organisations import selectors, signals, targets
@@ -574,3 +576,105 @@ def invitation_accept_new_account(
         # Taken meanwhile by a concurrent sign-up: the same answer as above.
         raise ValidationError({"username": _username_taken()}) from None
     return user, _join(invitation, user)
+
+
+# --- the organisation itself, its tools in use and its API keys ---
+
+
+@transaction.atomic
+def organisation_create(*, name: str, slug: str, owner: AbstractBaseUser) -> Organisation:
+    organisation = Organisation.objects.create(name=name, slug=slug)
+    Membership.objects.create(organisation=organisation, user=owner, role=Membership.Role.OWNER)
+    return organisation
+
+
+@transaction.atomic
+def organisation_set_tools(*, organisation: Organisation, tool_slugs: Sequence[str]) -> None:
+    """Replace the tools an organisation declares it uses; unknown slugs refuse the lot."""
+    from catalog.models import Tool
+    from organisations.models import OrganisationTool
+
+    wanted = set(tool_slugs)
+    tools = {tool.slug: tool for tool in Tool.objects.filter(slug__in=wanted)}
+    unknown = sorted(wanted - set(tools))
+    if unknown:
+        raise ValidationError({"tools": f"Unknown tool slug(s): {', '.join(unknown)}."})
+    OrganisationTool.objects.filter(organisation=organisation).exclude(
+        tool__slug__in=wanted
+    ).delete()
+    existing = set(
+        OrganisationTool.objects.filter(organisation=organisation).values_list(
+            "tool__slug", flat=True
+        )
+    )
+    bulk_create_with_history(
+        [
+            OrganisationTool(organisation=organisation, tool=tools[slug])
+            for slug in sorted(wanted - existing)
+        ],
+        OrganisationTool,
+    )
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    name: str,
+    created_by: AbstractBaseUser,
+    organisation: Organisation | None = None,
+    expiry_date: Any = None,
+) -> tuple[Any, str]:
+    """A read-only scores key for one organisation, or for all when organisation is None.
+
+    Returns the stored key and the secret, which is shown this once and never again.
+    """
+    from organisations.models import OrganisationAPIKey
+
+    if organisation is None and not getattr(created_by, "is_staff", False):
+        raise ValidationError({"scope": "Only staff can create keys for all organisations."})
+    if expiry_date is not None and expiry_date <= timezone.now():
+        raise ValidationError({"expiry_date": "An expiry date must lie in the future."})
+    scope = (
+        OrganisationAPIKey.Scope.ORGANISATION
+        if organisation is not None
+        else OrganisationAPIKey.Scope.ALL_ORGANISATIONS
+    )
+    return OrganisationAPIKey.objects.create_key(
+        name=name,
+        organisation=organisation,
+        scope=scope,
+        created_by=created_by,
+        expiry_date=expiry_date,
+    )
+
+
+@transaction.atomic
+def api_key_revoke(*, key: Any) -> None:
+    """Revoke a key for good (revocation cannot be undone)."""
+    if not key.revoked:
+        key.revoked = True
+        key.save(update_fields=["revoked"])
+
+
+@transaction.atomic
+def organisation_update(
+    *, organisation: Organisation, name: str | None = None, portfolio_roll_up: str | None = None
+) -> Organisation:
+    """Rename the organisation or change how its portfolio rolls up its units' scores.
+
+    Values left out (None) or equal to the current ones write nothing, so the audit trail
+    holds only real changes; a rename re-sends the organisation's feed rows (Organisation.save).
+    """
+    wanted = {"name": name, "portfolio_roll_up": portfolio_roll_up}
+    changed = [
+        field
+        for field, value in wanted.items()
+        if value is not None and getattr(organisation, field) != value
+    ]
+    if not changed:
+        return organisation
+    for field in changed:
+        setattr(organisation, field, wanted[field])
+    organisation.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
+    organisation.save(update_fields=changed)
+    return organisation

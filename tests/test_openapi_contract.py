@@ -42,6 +42,7 @@ from assessments import services
 from assessments.models import Assessment
 from catalog.models import Tool
 from opsassess.wsgi import application
+from organisations import services as organisation_services
 from organisations.models import Membership, Organisation
 from tests.assessments.conftest import MODELS_DIR, answer_all, import_file
 from tests.factories import (
@@ -140,7 +141,9 @@ def build_world() -> World:
     empty = draft(acme, owner, "Empty draft")
     other = draft(acme, owner, "Other questionnaire", version=three_tier)
     foreign = submitted(globex, outsider, "Globex review")
-    key, secret = services.api_key_create(name="BI sync", organisation=acme, created_by=owner)
+    key, secret = organisation_services.api_key_create(
+        name="BI sync", organisation=acme, created_by=owner
+    )
     # Members, units and invitations (tests/organisations/contract.py).
     members_world = organisation_world(acme, globex, owner, viewer, outsider)
 

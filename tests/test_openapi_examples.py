@@ -18,8 +18,8 @@ from django.core.management import call_command
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from assessments import services
 from assessments.models import Assessment
+from organisations import services as organisation_services
 from organisations.models import Membership, Organisation, Unit
 from tests.organisations import openapi_examples as organisation_examples
 
@@ -258,7 +258,7 @@ def test_response_examples_have_the_fields_of_the_real_responses(seeded: dict[st
         {"answers": [{"question": "plan-backlog-traceability", "choices": ["shared-backlog"]}]},
         format="json",
     )
-    _, key = services.api_key_create(
+    _, key = organisation_services.api_key_create(
         name="warehouse", organisation=demo.organisation, created_by=seeded["olivia"]
     )
     team = api.post(

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from assessments import services
+from organisations import services as organisation_services
 from organisations.models import Membership, Organisation
 from tests.assessments.conftest import MODELS_DIR, answer_all, import_file
 
@@ -44,8 +45,10 @@ def world() -> dict[str, Any]:
     other = services.assessment_create(organisation=acme, version=version, user=owner)
     answer_all(other, owner)
     services.assessment_submit(assessment=other, user=owner)
-    org_key, org_secret = services.api_key_create(name="bi", organisation=acme, created_by=owner)
-    _, all_secret = services.api_key_create(name="dwh", created_by=users["staff"])
+    org_key, org_secret = organisation_services.api_key_create(
+        name="bi", organisation=acme, created_by=owner
+    )
+    _, all_secret = organisation_services.api_key_create(name="dwh", created_by=users["staff"])
     return {
         "users": users,
         "secrets": {"org_key": org_secret, "all_key": all_secret},

@@ -35,6 +35,7 @@ from assessments.models import (
 from opsassess.core import tokens
 from opsassess.core.api.errors import PreconditionRequired
 from organisations import access
+from organisations import services as organisation_services
 from organisations.access import Need
 from organisations.api.permissions import OrganisationPermission
 from organisations.models import OrganisationAPIKey
@@ -697,7 +698,7 @@ class OrganisationViewSet(
         if request.method == "PUT":
             serializer = serializers.OrganisationToolsSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            services.organisation_set_tools(
+            organisation_services.organisation_set_tools(
                 organisation=organisation, tool_slugs=serializer.validated_data["tools"]
             )
         used = organisation.tool_uses.order_by("tool__slug").values_list("tool__slug", flat=True)
@@ -785,7 +786,7 @@ class OrganisationViewSet(
         if request.method == "POST":
             serializer = serializers.APIKeyCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            key, secret = services.api_key_create(
+            key, secret = organisation_services.api_key_create(
                 organisation=organisation, created_by=request.user, **serializer.validated_data
             )
             body = serializers.APIKeySerializer(key).data | {"key": secret}
@@ -808,13 +809,15 @@ class OrganisationViewSet(
     def revoke_key(self, request: Request, slug: str | None = None, prefix: str = "") -> Response:
         organisation = self.get_object()
         key = get_object_or_404(organisation.api_keys, prefix=prefix)
-        services.api_key_revoke(key=key)
+        organisation_services.api_key_revoke(key=key)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = serializers.OrganisationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        organisation = services.organisation_create(owner=request.user, **serializer.validated_data)
+        organisation = organisation_services.organisation_create(
+            owner=request.user, **serializer.validated_data
+        )
         organisation = self.get_queryset().get(pk=organisation.pk)
         return Response(
             serializers.OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED
@@ -833,7 +836,7 @@ class OrganisationViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = serializers.OrganisationUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        organisation = services.organisation_update(
+        organisation = organisation_services.organisation_update(
             organisation=self.get_object(), **serializer.validated_data
         )
         return Response(serializers.OrganisationSerializer(organisation).data)
@@ -862,7 +865,9 @@ class StaffKeysView(APIView):
     def post(self, request: Request) -> Response:
         serializer = serializers.APIKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key, secret = services.api_key_create(created_by=request.user, **serializer.validated_data)
+        key, secret = organisation_services.api_key_create(
+            created_by=request.user, **serializer.validated_data
+        )
         body = serializers.APIKeySerializer(key).data | {"key": secret}
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -18,6 +18,7 @@ from assessments.models import (
     QuestionnaireVersion,
     Section,
 )
+from organisations import services as organisation_services
 from organisations.models import Organisation, Unit
 from tests.factories import DisciplineFactory
 
@@ -136,7 +137,9 @@ def submitted_assessment(
 def everything(
     draft: QuestionnaireVersion, published: QuestionnaireVersion, superuser: User
 ) -> dict[str, Any]:
-    organisation = services.organisation_create(name="Acme", slug="acme", owner=superuser)
+    organisation = organisation_services.organisation_create(
+        name="Acme", slug="acme", owner=superuser
+    )
     return {
         "questionnaire": published.questionnaire,
         "draft_version": draft,
@@ -463,7 +466,9 @@ def test_draft_assessments_can_be_deleted(manager: Client, everything: dict[str,
 def test_assessment_changelist_queries_do_not_grow_with_the_rows(
     manager: Client, published: QuestionnaireVersion, superuser: User
 ) -> None:
-    organisation = services.organisation_create(name="Acme", slug="acme", owner=superuser)
+    organisation = organisation_services.organisation_create(
+        name="Acme", slug="acme", owner=superuser
+    )
     submitted_assessment(published, superuser, organisation)
     url = changelist_url(Assessment)
     manager.get(url)  # warm the session and content type caches
@@ -475,7 +480,9 @@ def test_assessment_changelist_queries_do_not_grow_with_the_rows(
 
     one = count()
     for n in range(9):
-        other = services.organisation_create(name=f"Org {n}", slug=f"org-{n}", owner=superuser)
+        other = organisation_services.organisation_create(
+            name=f"Org {n}", slug=f"org-{n}", owner=superuser
+        )
         if n % 2:
             submitted_assessment(published, superuser, other)
         else:

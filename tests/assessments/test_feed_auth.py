@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from assessments import services
+from organisations import services as organisation_services
 from organisations.authentication import LAST_USED_RESOLUTION
 from organisations.models import OrganisationAPIKey
 
@@ -23,7 +23,9 @@ def key_client(secret: str) -> APIClient:
 
 @pytest.fixture
 def secret(organisation: Any, owner: User) -> str:
-    return services.api_key_create(name="BI", created_by=owner, organisation=organisation)[1]
+    return organisation_services.api_key_create(
+        name="BI", created_by=owner, organisation=organisation
+    )[1]
 
 
 def test_reads_within_a_minute_do_not_write_last_used_at_again(

@@ -22,6 +22,7 @@ from assessments.models import (
     Questionnaire,
 )
 from assessments.throttling import APIKeyRateThrottle
+from organisations import services as organisation_services
 from organisations.models import Organisation
 from tests.assessments.conftest import answer_all, client_for, patch_assessment
 from tests.feed_settling import settle
@@ -139,7 +140,9 @@ def test_writers_racing_a_syncing_client_leave_an_exact_copy(
             connection.close()
 
     staff = User.objects.create_user("sam", is_staff=True)
-    _, secret = services.api_key_create(name="warehouse", created_by=staff)  # every organisation
+    _, secret = organisation_services.api_key_create(
+        name="warehouse", created_by=staff
+    )  # every organisation
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
     writers = [threading.Thread(target=write, args=(seed,)) for seed in range(3)]

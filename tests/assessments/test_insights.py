@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from assessments import services
 from assessments.models import QuestionnaireVersion
 from catalog.models import Tool
+from organisations import services as organisation_services
 from organisations.models import Membership, Organisation
 from tests.assessments.conftest import client_for, member, patch_assessment
 from tests.factories import (
@@ -96,7 +97,7 @@ SECOND = {"q-vcs": "yes", "q-ci": "yes", "q-mon": "no"}
 
 @pytest.fixture
 def uses_gitlab(organisation: Organisation, owner: User) -> None:
-    services.organisation_set_tools(organisation=organisation, tool_slugs=["gitlab"])
+    organisation_services.organisation_set_tools(organisation=organisation, tool_slugs=["gitlab"])
 
 
 def test_recommendations_rank_practices_by_the_gain_a_rerun_of_the_engine_shows(
@@ -440,7 +441,7 @@ def test_compare_and_tools_query_budgets_do_not_grow(
 ) -> None:
     first = submit(organisation, owner, insight, **FIRST)
     second = submit(organisation, owner, insight, **SECOND)
-    services.organisation_set_tools(
+    organisation_services.organisation_set_tools(
         organisation=organisation,
         tool_slugs=["gitlab", "prom", "jenkins", "gha", "argo"][: 1 + extra_tools],
     )

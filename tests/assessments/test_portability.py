@@ -93,8 +93,10 @@ def rich_organisation(seeded_catalogue: None, rubric: Any, organisation: Organis
     from tests.assessments.conftest import client_for
 
     devops = import_file(SEED_DIR / "devops-maturity.yaml")
-    services.organisation_set_tools(organisation=organisation, tool_slugs=["jenkins", "git"])
-    services.api_key_create(name="BI", organisation=organisation, created_by=owner)
+    organisation_services.organisation_set_tools(
+        organisation=organisation, tool_slugs=["jenkins", "git"]
+    )
+    organisation_services.api_key_create(name="BI", organisation=organisation, created_by=owner)
     # Units: a product with a team inside (renamed since), and a unit that is gone.
     organisation_services.unit_create(
         organisation=organisation, slug="payments", name="Payments", kind="product"
@@ -355,8 +357,10 @@ def test_the_audit_trail_of_the_organisation_and_all_it_holds_survives_the_move(
     promoted._history_user = owner  # type: ignore[attr-defined]
     promoted.save()
     Membership.objects.get(organisation=organisation, user=editor).delete()
-    services.api_key_revoke(key=organisation.api_keys.get())
-    services.organisation_set_tools(organisation=organisation, tool_slugs=["git", "ansible"])
+    organisation_services.api_key_revoke(key=organisation.api_keys.get())
+    organisation_services.organisation_set_tools(
+        organisation=organisation, tool_slugs=["git", "ansible"]
+    )
     before = audit_trail("acme")
     assert [(r["history_type"], r["name"], r["history_user"]) for r in before["organisation"]] == [
         ("+", "Acme", None),

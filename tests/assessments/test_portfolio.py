@@ -20,6 +20,7 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from assessments import services
+from organisations import services as organisation_services
 from organisations.models import Membership, Organisation
 from tests.assessments import portfolio_world as pw
 
@@ -385,7 +386,7 @@ def test_the_portfolio_takes_the_same_queries_at_5_and_30_units(
 def test_an_api_key_reads_the_portfolio_in_a_fixed_number_of_queries(
     acme: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
-    _, secret = services.api_key_create(
+    _, secret = organisation_services.api_key_create(
         name="dashboard", organisation=acme["organisation"], created_by=acme["owner"]
     )
     client = APIClient()

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from assessments import services
+from organisations import services as organisation_services
 from organisations.models import Membership, Organisation
 from tests.assessments import portfolio_world as pw
 
@@ -57,11 +57,13 @@ def world() -> dict[str, Any]:
     first = pw.result(acme, version, owner, {"plan": 1}, payments)
     second = pw.result(acme, version, owner, {"plan": 3}, payments)
     other = pw.result(acme, version, owner, {"plan": 2}, search)
-    _, org_secret = services.api_key_create(name="bi", organisation=acme, created_by=owner)
-    _, foreign_secret = services.api_key_create(
+    _, org_secret = organisation_services.api_key_create(
+        name="bi", organisation=acme, created_by=owner
+    )
+    _, foreign_secret = organisation_services.api_key_create(
         name="bi", organisation=globex, created_by=users["outsider"]
     )
-    _, all_secret = services.api_key_create(name="dwh", created_by=users["staff"])
+    _, all_secret = organisation_services.api_key_create(name="dwh", created_by=users["staff"])
     return {
         "users": users,
         "secrets": {"org_key": org_secret, "foreign_key": foreign_secret, "all_key": all_secret},

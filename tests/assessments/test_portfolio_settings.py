@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from assessments import services
 from assessments.models import FeedChange
 from assessments.portability import PortabilityError, export_organisation, import_organisation
+from organisations import services as organisation_services
 from organisations.models import Membership, Organisation, Unit
 from tests.assessments import portfolio_world as pw
 from tests.assessments.conftest import answer_all
@@ -150,7 +151,7 @@ def test_the_rule_and_its_history_travel_with_an_export(acme: dict[str, Any]) ->
     pw.unit(organisation, "payments", "Payments")
     for rule in ("median", "minimum"):
         organisation._history_user = owner  # type: ignore[attr-defined]
-        services.organisation_update(organisation=organisation, portfolio_roll_up=rule)
+        organisation_services.organisation_update(organisation=organisation, portfolio_roll_up=rule)
     document = export_organisation(organisation)
     assert document["organisation"]["portfolio_roll_up"] == "minimum"
     # Make room for the import: the same slug and uuid must be free.

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from assessments import services
 from assessments.models import Respondent
+from organisations import services as organisation_services
 from organisations.models import Membership, Organisation
 from tests.assessments.respondents_world import team_version
 
@@ -74,8 +75,10 @@ def world() -> dict[str, Any]:
         note="Both exist.",
         user=owner,
     )
-    _, org_secret = services.api_key_create(name="bi", organisation=acme, created_by=owner)
-    _, all_secret = services.api_key_create(name="dwh", created_by=users["staff"])
+    _, org_secret = organisation_services.api_key_create(
+        name="bi", organisation=acme, created_by=owner
+    )
+    _, all_secret = organisation_services.api_key_create(name="dwh", created_by=users["staff"])
     return {
         "users": users,
         "secrets": {"org_key": org_secret, "all_key": all_secret},

@@ -14,10 +14,10 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from assessments import services
 from assessments.models import Answer, Assessment
 from assessments.throttling import AnonRateThrottle
 from opsassess.core.client import client_ip
+from organisations import services as organisation_services
 from tests.assessments.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -406,7 +406,9 @@ def test_responses_to_a_token_are_private_and_not_stored(
 def test_scores_feed_pages_for_a_machine_key_are_private_and_not_stored(
     submitted: Assessment, organisation: Any, owner: User
 ) -> None:
-    _, secret = services.api_key_create(name="BI", organisation=organisation, created_by=owner)
+    _, secret = organisation_services.api_key_create(
+        name="BI", organisation=organisation, created_by=owner
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
     first = client.get("/api/v1/scores/")

@@ -13,7 +13,6 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from assessments import services as assessment_services
 from organisations import services
 from organisations.models import Organisation, Unit
 from tests.organisations.conftest import join, person
@@ -63,10 +62,8 @@ def world() -> dict[str, Any]:
     _, elsewhere = services.invitation_create(
         organisation=acme, invited_by=users["owner"], role="viewer", email="someone@example.com"
     )
-    _, org_key = assessment_services.api_key_create(
-        name="bi", organisation=acme, created_by=users["owner"]
-    )
-    _, all_key = assessment_services.api_key_create(name="dwh", created_by=users["staff"])
+    _, org_key = services.api_key_create(name="bi", organisation=acme, created_by=users["owner"])
+    _, all_key = services.api_key_create(name="dwh", created_by=users["staff"])
     return {
         "users": users,
         "keys": {"org_key": org_key, "all_key": all_key},
