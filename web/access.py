@@ -7,6 +7,7 @@ shape: an assessment paired with what the caller may do to it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -30,6 +31,8 @@ __all__ = [
     "organisation",
     "organisations",
     "reads_results",
+    "reads_team",
+    "team_assessment",
     "units_of",
 ]
 
@@ -106,3 +109,28 @@ def units_of(organisations: list[Organisation]) -> list[Unit]:
 def editable_organisations(user: User) -> list[Organisation]:
     """Organisations where the user may start an assessment."""
     return access.editable_organisations(user)
+
+
+def team_assessment(request: HttpRequest, pk: int, *, edit: bool = False) -> Access:
+    """The assessment `pk` for the team that runs it (its organisation's owners, editors and
+    viewers), as the API's respondents, disagreement and consensus are: 404 as for
+    assessment(); 403 for a respondent, and for a viewer when `edit` is asked."""
+    found = assessment_access.team_assessment(
+        request,
+        pk,
+        Need.EDIT if edit else Need.READ,
+        queryset=selectors.assessments_for(request.user),
+        message="Viewers can read this assessment but not change it."
+        if edit
+        else assessment_access.TEAM_ONLY,
+    )
+    return Access(found, request.access)
+
+
+def reads_team(request: HttpRequest) -> bool:
+    """Whether the caller, whose access to an assessment is resolved on this request, is of
+    the team that runs it (team_assessment() would let them read)."""
+    kept = getattr(request, "access", None)
+    if kept is None:
+        return False
+    return dataclasses.replace(kept, respondent=False).allows(Need.READ)

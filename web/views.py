@@ -437,7 +437,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
             answering = Answering(Assessment.objects.get(pk=pk), answering.can_edit)
             status = 412
         except services.Conflict as conflict:
-            if conflict.code != "incomplete":
+            if conflict.code not in {"incomplete", "consensus_needed"}:
                 messages.error(request, conflict.detail)
                 return redirect("web:result", pk=pk)
             status = 409
@@ -445,7 +445,11 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Submitted. This is the result.")
             return redirect("web:result", pk=pk)
     overall, per_page = answering.progress()
+    from web import facilitate  # it builds on this module's views
+
+    team = facilitate.before_submit(answering.assessment, answering.tree, answering.stored)
     context = {
+        "team": team,
         "assessment": answering.assessment,
         "can_edit": answering.can_edit,
         "progress": overall,
