@@ -11,12 +11,12 @@ import dataclasses
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
 from assessments import access as assessment_access
 from assessments import selectors
-from assessments.models import Assessment
+from assessments.models import Assessment, Respondent
 from organisations import access
 from organisations.access import Need
 from organisations.models import EDIT_ROLES, Organisation, Unit
@@ -77,16 +77,26 @@ def reads_results(organisation: Organisation) -> bool:
 
 
 def assessment(
-    request: HttpRequest, pk: int, *, edit: bool = False, result: bool = False
+    request: HttpRequest,
+    pk: int,
+    *,
+    edit: bool = False,
+    result: bool = False,
+    respondents: bool = False,
 ) -> Access:
     """The assessment `pk` as the caller may use it, in one query.
 
     404 when the caller may not see it (or it does not exist); 403 when `edit` is asked of
-    someone who may only read it. `result` loads the stored result along with it.
+    someone who may only read it. `result` loads the stored result along with it;
+    `respondents` tells whether it has respondents (`has_respondents`).
     """
     queryset = selectors.assessments_for(request.user)
     if result:
         queryset = queryset.select_related("result")
+    if respondents:
+        queryset = queryset.annotate(
+            has_respondents=Exists(Respondent.objects.filter(assessment=OuterRef("pk")))
+        )
     found = assessment_access.assessment(
         request,
         pk,

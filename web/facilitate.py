@@ -281,10 +281,11 @@ def _disagreement(
 def before_submit(
     assessment: Assessment, tree: selectors.VersionTree, answers: dict[str, selectors.StoredAnswer]
 ) -> dict[str, Any] | None:
-    """For the submit page of an assessment with respondents: the questions that wait for a
-    consensus and the required ones nobody answered. None without respondents (one query),
-    so those assessments are submitted as before."""
-    if not Respondent.objects.filter(assessment=assessment).exists():
+    """For the submit page of an assessment with respondents (read with
+    `access.assessment(..., respondents=True)`): the questions that wait for a consensus and
+    the required ones nobody answered. None without respondents: those are submitted as
+    before."""
+    if not getattr(assessment, "has_respondents", False):
         return None
     return _disagreement(assessment, tree, answers)
 

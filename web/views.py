@@ -417,7 +417,8 @@ def _missing(answering: Answering, keys: list[str]) -> list[dict[str, Any]]:
 @require_http_methods(["GET", "POST"])
 @signed_in
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    answering = _answering(request, pk, edit=request.method == "POST")
+    found = access.assessment(request, pk, edit=request.method == "POST", respondents=True)
+    answering = Answering(found.assessment, found.can_edit)
     if answering.assessment.is_submitted:
         return redirect("web:result", pk=pk)
     status = 200
@@ -434,7 +435,9 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
                 "Not submitted: answers were changed elsewhere after this page was opened. "
                 "Check the list below again, then submit.",
             )
-            answering = Answering(Assessment.objects.get(pk=pk), answering.can_edit)
+            fresh = Assessment.objects.get(pk=pk)
+            fresh.has_respondents = found.assessment.has_respondents  # type: ignore[attr-defined]
+            answering = Answering(fresh, answering.can_edit)
             status = 412
         except services.Conflict as conflict:
             if conflict.code not in {"incomplete", "consensus_needed"}:
@@ -447,7 +450,9 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     overall, per_page = answering.progress()
     from web import facilitate  # it builds on this module's views
 
-    team = facilitate.before_submit(answering.assessment, answering.tree, answering.stored)
+    team = None
+    if access.reads_team(request):  # respondents are not shown the others' disagreement
+        team = facilitate.before_submit(answering.assessment, answering.tree, answering.stored)
     context = {
         "team": team,
         "assessment": answering.assessment,
