@@ -9,6 +9,7 @@ run the team, viewers read, respondents answer only (403), anyone else gets 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -74,20 +75,24 @@ def _required(tree: selectors.VersionTree) -> int:
     return sum(1 for question in tree.questions if question.required)
 
 
+def _name(respondent: Respondent) -> str:
+    """Who a respondent is: their username, or whom the invitation names until accepted."""
+    if respondent.user is not None:
+        return respondent.user.get_username()
+    invitation = respondent.invitation
+    return (invitation.username or invitation.email) if invitation is not None else ""
+
+
 def _team_context(found: access.Access, form: RespondentForm | None = None) -> dict[str, Any]:
     assessment = found.assessment
     tree = selectors.version_tree(assessment.version)
     required = _required(tree)
     rows = []
     for respondent in selectors.respondents_of(assessment):
-        invitation = respondent.invitation
-        name = respondent.user.get_username() if respondent.user is not None else ""
-        if not name and invitation is not None:
-            name = invitation.username or invitation.email
         rows.append(
             {
                 "respondent": respondent,
-                "name": name,
+                "name": _name(respondent),
                 "full_name": respondent.user.get_full_name() if respondent.user else "",
                 "status": selectors.respondent_status(respondent, required),
                 "started": respondent.last_saved is not None,  # type: ignore[attr-defined]
@@ -104,7 +109,7 @@ def _team_context(found: access.Access, form: RespondentForm | None = None) -> d
     }
 
 
-def _accept_url(request: HttpRequest) -> Any:
+def _accept_url(request: HttpRequest) -> Callable[[str], str]:
     def build(secret: str) -> str:
         return request.build_absolute_uri(organisation_services.ACCEPT_PATH.format(secret=secret))
 
@@ -182,10 +187,7 @@ def remove(request: HttpRequest, pk: int, respondent: UUID) -> HttpResponse:
     if assessment.is_submitted:
         messages.error(request, SUBMITTED)
         return redirect("web:team", pk=pk)
-    invitation = chosen.invitation
-    name = chosen.user.get_username() if chosen.user is not None else ""
-    if not name and invitation is not None:
-        name = invitation.username or invitation.email
+    name = _name(chosen)
     if request.method == "GET":
         answered = chosen.answers.count()
         context = {"assessment": assessment, "respondent": chosen, "name": name}
