@@ -328,3 +328,15 @@ def test_the_answer_page_links_the_team_to_its_pages(world: Any) -> None:
     page = text(fw.client(world, "viewer").get(url(world, "answer/delivery/")))
     assert f'href="{url(world, "team/")}"' in page
     assert f'href="{url(world, "disagreement/")}"' in page
+
+
+def test_a_result_without_respondents_shows_no_disagreement(world: Any) -> None:
+    owner = world["users"]["owner"]
+    alone = services.assessment_create(
+        organisation=world["acme"], version=world["version"], user=owner
+    )
+    services.assessment_save_answers(assessment=alone, answers=fw.answers(fw.VIEWS[0]), user=owner)
+    services.assessment_submit(assessment=alone, user=owner)
+    page = text(fw.client(world, "owner").get(f"/assessments/{alone.pk}/result/"))
+    assert "Level" in page or "overall" in page
+    assert "Where the respondents disagreed" not in page
