@@ -8,6 +8,7 @@ not meet answers 403 with the reason (organisations.access holds the rules).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet
@@ -60,4 +61,26 @@ def assessment(
     if not access.allows(Need.READ):
         raise Http404("No such assessment.")
     grant(request, access).require(need, message)
+    return found
+
+
+TEAM_ONLY = (
+    "The respondents of an assessment, their disagreement and their consensus are for the "
+    "organisation's owners, editors and viewers."
+)
+
+
+def team_assessment(
+    request: HttpRequest | Any,
+    pk: Any,
+    need: Need = Need.READ,
+    *,
+    queryset: QuerySet[Assessment] | None = None,
+    message: str = TEAM_ONLY,
+) -> Assessment:
+    """`assessment()` for its organisation's owners, editors and viewers (the team that runs
+    it): answering an assessment gives no access to the others' answers, so a respondent who
+    reads it gets 403 with `message` here."""
+    found = assessment(request, pk, need, queryset=queryset, message=message)
+    dataclasses.replace(request.access, respondent=False).require(need, message)
     return found

@@ -7,15 +7,16 @@ shape: an assessment paired with what the caller may do to it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
 from assessments import access as assessment_access
 from assessments import selectors
-from assessments.models import Assessment
+from assessments.models import Assessment, Respondent
 from organisations import access
 from organisations.access import Need
 from organisations.models import EDIT_ROLES, Organisation, Unit
@@ -30,6 +31,8 @@ __all__ = [
     "organisation",
     "organisations",
     "reads_results",
+    "reads_team",
+    "team_assessment",
     "units_of",
 ]
 
@@ -74,16 +77,26 @@ def reads_results(organisation: Organisation) -> bool:
 
 
 def assessment(
-    request: HttpRequest, pk: int, *, edit: bool = False, result: bool = False
+    request: HttpRequest,
+    pk: int,
+    *,
+    edit: bool = False,
+    result: bool = False,
+    respondents: bool = False,
 ) -> Access:
     """The assessment `pk` as the caller may use it, in one query.
 
     404 when the caller may not see it (or it does not exist); 403 when `edit` is asked of
-    someone who may only read it. `result` loads the stored result along with it.
+    someone who may only read it. `result` loads the stored result along with it;
+    `respondents` tells whether it has respondents (`has_respondents`).
     """
     queryset = selectors.assessments_for(request.user)
     if result:
         queryset = queryset.select_related("result")
+    if respondents:
+        queryset = queryset.annotate(
+            has_respondents=Exists(Respondent.objects.filter(assessment=OuterRef("pk")))
+        )
     found = assessment_access.assessment(
         request,
         pk,
@@ -106,3 +119,28 @@ def units_of(organisations: list[Organisation]) -> list[Unit]:
 def editable_organisations(user: User) -> list[Organisation]:
     """Organisations where the user may start an assessment."""
     return access.editable_organisations(user)
+
+
+def team_assessment(request: HttpRequest, pk: int, *, edit: bool = False) -> Access:
+    """The assessment `pk` for the team that runs it (its organisation's owners, editors and
+    viewers), as the API's respondents, disagreement and consensus are: 404 as for
+    assessment(); 403 for a respondent, and for a viewer when `edit` is asked."""
+    found = assessment_access.team_assessment(
+        request,
+        pk,
+        Need.EDIT if edit else Need.READ,
+        queryset=selectors.assessments_for(request.user),
+        message="Viewers can read this assessment but not change it."
+        if edit
+        else assessment_access.TEAM_ONLY,
+    )
+    return Access(found, request.access)
+
+
+def reads_team(request: HttpRequest) -> bool:
+    """Whether the caller, whose access to an assessment is resolved on this request, is of
+    the team that runs it (team_assessment() would let them read)."""
+    kept = getattr(request, "access", None)
+    if kept is None:
+        return False
+    return dataclasses.replace(kept, respondent=False).allows(Need.READ)

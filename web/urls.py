@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path, reverse_lazy
 
-from web import invitations, portfolio, views
+from web import facilitate, invitations, portfolio, views
 
 app_name = "web"
 
@@ -62,4 +62,18 @@ urlpatterns = [
     ),
     path("organisations/<slug:slug>/portfolio/", portfolio.portfolio, name="portfolio"),
     path("organisations/<slug:slug>/portfolio.pdf", portfolio.portfolio_pdf, name="portfolio_pdf"),
+    # facilitators
+    path("assessments/<int:pk>/team/", facilitate.team, name="team"),
+    path(
+        "assessments/<int:pk>/team/<uuid:respondent>/remove/",
+        facilitate.remove,
+        name="team_remove",
+    ),
+    path("assessments/<int:pk>/disagreement/", facilitate.disagreement, name="disagreement"),
+    path("assessments/<int:pk>/consensus/<str:key>/", facilitate.consensus, name="consensus"),
+    path(
+        "assessments/<int:pk>/consensus/<str:key>/clear/",
+        facilitate.consensus_clear,
+        name="consensus_clear",
+    ),
 ]

@@ -417,7 +417,8 @@ def _missing(answering: Answering, keys: list[str]) -> list[dict[str, Any]]:
 @require_http_methods(["GET", "POST"])
 @signed_in
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    answering = _answering(request, pk, edit=request.method == "POST")
+    found = access.assessment(request, pk, edit=request.method == "POST", respondents=True)
+    answering = Answering(found.assessment, found.can_edit)
     if answering.assessment.is_submitted:
         return redirect("web:result", pk=pk)
     status = 200
@@ -434,10 +435,12 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
                 "Not submitted: answers were changed elsewhere after this page was opened. "
                 "Check the list below again, then submit.",
             )
-            answering = Answering(Assessment.objects.get(pk=pk), answering.can_edit)
+            fresh = Assessment.objects.get(pk=pk)
+            fresh.has_respondents = found.assessment.has_respondents  # type: ignore[attr-defined]
+            answering = Answering(fresh, answering.can_edit)
             status = 412
         except services.Conflict as conflict:
-            if conflict.code != "incomplete":
+            if conflict.code not in {"incomplete", "consensus_needed"}:
                 messages.error(request, conflict.detail)
                 return redirect("web:result", pk=pk)
             status = 409
@@ -445,7 +448,13 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Submitted. This is the result.")
             return redirect("web:result", pk=pk)
     overall, per_page = answering.progress()
+    from web import facilitate  # it builds on this module's views
+
+    team = None
+    if access.reads_team(request):  # respondents are not shown the others' disagreement
+        team = facilitate.before_submit(answering.assessment, answering.tree, answering.stored)
     context = {
+        "team": team,
         "assessment": answering.assessment,
         "can_edit": answering.can_edit,
         "progress": overall,

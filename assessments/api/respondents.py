@@ -17,7 +17,6 @@ does not take are a 400.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -38,10 +37,7 @@ from organisations.access import Need
 
 CONFLICT = serializers.ConflictResponseSerializer
 FORBIDDEN = ErrorResponse403Serializer
-TEAM_ONLY = (
-    "The respondents of an assessment, their disagreement and their consensus are for the "
-    "organisation's owners, editors and viewers."
-)
+TEAM_ONLY = assessment_access.TEAM_ONLY
 EDIT_ONLY = "Viewers can read this assessment but not change it; owners and editors can."
 RESPONDENT_IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -86,10 +82,14 @@ class _AssessmentPartView(APIView):
     def team_assessment(self, need: Need = Need.READ, message: str = TEAM_ONLY) -> Assessment:
         """The assessment for its organisation's owners, editors and viewers: answering it
         gives no access to the others' answers."""
-        assessment = self.assessment(need, message)
-        access = dataclasses.replace(self.request.access, respondent=False)
-        access.require(need, message)
-        return assessment
+        request = self.request
+        return assessment_access.team_assessment(
+            request,
+            self.kwargs["pk"],
+            need,
+            queryset=selectors.assessments_for(request.user),
+            message=message,
+        )
 
 
 class RespondentsView(mixins.ListModelMixin, _AssessmentPartView, GenericAPIView):  # type: ignore[misc]
