@@ -1369,8 +1369,8 @@ class ConsensusInput:
     evidence_url: str = ""
 
 
-def _lock_with_respondents(assessment: Assessment) -> Assessment:
-    assessment = _lock_draft(assessment)
+def _lock_with_respondents(assessment: Assessment, expected_etag: str | None = None) -> Assessment:
+    assessment = _lock_draft(assessment, expected_etag)
     if not _has_respondents(assessment):
         raise Conflict(
             "This assessment has no respondents, so there is nothing to agree on: save its "
@@ -1388,11 +1388,15 @@ def consensus_set(
     answer: ConsensusInput,
     note: str,
     user: AbstractBaseUser,
+    expected_etag: str | None = None,
 ) -> Answer:
     """Record the answer the respondents agreed on for one question, with why (`note`): it
     replaces the derived answer until cleared. Every call leaves a row in the audit history,
-    also one that agrees with the derived answer or repeats the consensus already recorded."""
-    assessment = _lock_with_respondents(assessment)
+    also one that agrees with the derived answer or repeats the consensus already recorded.
+    With `expected_etag` (an If-Match value), a change to the assessment since that ETag was
+    read (another facilitator's consensus, a respondent's save) refuses it: StaleVersion.
+    The answer returned carries the assessment as it now is (its new ETag)."""
+    assessment = _lock_with_respondents(assessment, expected_etag)
     tree = selectors.version_tree(assessment.version)
     question = tree.question_by_key().get(question_key)
     if question is None:
@@ -1427,6 +1431,7 @@ def consensus_set(
     now = timezone.now()
     previous = Answer.objects.filter(assessment=assessment, question=question).first()
     row = previous or Answer(assessment=assessment)
+    row.assessment = assessment  # the locked row: its ETag is the assessment's current one
     row.question = question  # the tree's row: reading its key later costs no query
     before = None if previous is None else _consensus_values(previous)
     row.source = Answer.Source.CONSENSUS
@@ -1471,11 +1476,16 @@ def _consensus_values(answer: Answer) -> tuple[Any, ...]:
 
 @transaction.atomic
 def consensus_clear(
-    *, assessment: Assessment, question_key: str, user: AbstractBaseUser
+    *,
+    assessment: Assessment,
+    question_key: str,
+    user: AbstractBaseUser,
+    expected_etag: str | None = None,
 ) -> Answer | None:
     """Drop the consensus answer to a question: its answer is derived from the respondents'
-    again. Returns the derived answer now in place (None: nothing to derive)."""
-    assessment = _lock_with_respondents(assessment)
+    again. Returns the derived answer now in place (None: nothing to derive).
+    `expected_etag` as for consensus_set."""
+    assessment = _lock_with_respondents(assessment, expected_etag)
     tree = selectors.version_tree(assessment.version)
     question = tree.question_by_key().get(question_key)
     if question is None:

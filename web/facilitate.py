@@ -307,6 +307,17 @@ def disagreement(request: HttpRequest, pk: int) -> HttpResponse:
 # --- consensus ----------------------------------------------------------------------------
 
 
+STALE_CONSENSUS = (
+    "The assessment changed after this page was opened (another facilitator, or a "
+    "respondent saving): the answer it has now is shown above. What you entered is still in "
+    "the form; record it again to replace the current answer."
+)
+STALE_CLEAR = (
+    "Not cleared: the assessment changed after the page was opened. Here is the answer as "
+    "it is now; clear it again if it should still go."
+)
+
+
 def _consensus_input(form: AnswerForm) -> services.ConsensusInput:
     data = form.cleaned_data
     raw = data.get("choices") or ()
@@ -337,7 +348,6 @@ def consensus(request: HttpRequest, pk: int, key: str) -> HttpResponse:
             request, "This assessment has no respondents yet: there is nothing to agree on."
         )
         return redirect("web:team", pk=pk)
-    row = next(item for item in view["questions"] if item["question"] == key)
     engine = next(item for item in tree.model.questions() if item.key == key)
     stored = view["answers"].get(key)
     data = request.POST if request.method == "POST" else None
@@ -356,7 +366,17 @@ def consensus(request: HttpRequest, pk: int, key: str) -> HttpResponse:
                     answer=_consensus_input(form),
                     note=note.cleaned_data["note"],
                     user=request.user,
+                    expected_etag=request.POST.get("etag", ""),
                 )
+            except services.StaleVersion:
+                # Someone changed the assessment since the page was read: show what is there
+                # now, keep what was entered, and let the next press replace it knowingly.
+                assessment = Assessment.objects.select_related(
+                    "organisation", "unit", "version__questionnaire"
+                ).get(pk=pk)
+                view = _disagreement(assessment)
+                stored = view["answers"].get(key)
+                problem, status = STALE_CONSENSUS, 412
             except ValidationError as error:
                 for field, problems in error.message_dict.items():
                     target = note if field == "note" else form
@@ -377,8 +397,9 @@ def consensus(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     ]
     context = {
         "assessment": assessment,
+        "etag": assessment.etag,
         "question": question,
-        "row": row,
+        "row": next(item for item in view["questions"] if item["question"] == key),
         "form": form,
         "note": note,
         "stored": stored,
@@ -398,7 +419,15 @@ def consensus_clear(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     if question is None:
         raise Http404("No such question in this questionnaire.")
     try:
-        services.consensus_clear(assessment=assessment, question_key=key, user=request.user)
+        services.consensus_clear(
+            assessment=assessment,
+            question_key=key,
+            user=request.user,
+            expected_etag=request.POST.get("etag", ""),
+        )
+    except services.StaleVersion:
+        messages.error(request, STALE_CLEAR)
+        return redirect("web:consensus", pk=pk, key=key)
     except Answer.DoesNotExist:
         raise Http404("This question has no consensus answer to clear.") from None
     except services.Conflict as conflict:

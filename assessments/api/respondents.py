@@ -46,6 +46,15 @@ RESPONDENT_IF_MATCH = OpenApiParameter(
     description='Optional: your answers\' ETag as last read (e.g. "respondent-7-r3"), or `*`; '
     "a stale or empty one is refused with 412 and nothing is saved.",
 )
+ASSESSMENT_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='Optional: the assessment\'s ETag as last read (e.g. "assessment-7-r12"), or '
+    "`*`. Send it so that a change made meanwhile (another facilitator's consensus, a "
+    "respondent's save) is not overridden unseen: a stale or empty one is refused with 412 "
+    "and nothing changes. The response's ETag is the assessment's new one.",
+)
 QUESTION_KEY = OpenApiParameter(
     "question_key", str, OpenApiParameter.PATH, description="The question's key."
 )
@@ -313,9 +322,14 @@ class ConsensusView(_AssessmentPartView):
         "Every call is kept in the audit history, also one that agrees with the derived "
         "answer. Under the facilitator rule this is how a question the respondents answered "
         "gets its answer.",
-        parameters=[QUESTION_KEY],
+        parameters=[QUESTION_KEY, ASSESSMENT_IF_MATCH],
         request=serializers.ConsensusSerializer,
-        responses={200: serializers.ConsensusResponseSerializer, 403: FORBIDDEN, 409: CONFLICT},
+        responses={
+            200: serializers.ConsensusResponseSerializer,
+            403: FORBIDDEN,
+            409: CONFLICT,
+            412: CONFLICT,
+        },
         examples=[examples.CONSENSUS],
     )
     def put(self, request: Request, pk: int, question_key: str) -> Response:
@@ -331,8 +345,11 @@ class ConsensusView(_AssessmentPartView):
             answer=services.ConsensusInput(**data),
             note=note,
             user=request.user,
+            expected_etag=request.headers.get("If-Match"),
         )
-        return Response(self._body(question_key, answer))
+        response = Response(self._body(question_key, answer))
+        response["ETag"] = answer.assessment.etag
+        return response
 
     @extend_schema(
         tags=["respondents"],
@@ -340,16 +357,27 @@ class ConsensusView(_AssessmentPartView):
         description="Owners and editors, on a draft with respondents. The answer in place "
         "afterwards (derived from the respondents' answers, or null when none can be) is "
         "returned. A question without a consensus answer is a 404.",
-        parameters=[QUESTION_KEY],
+        parameters=[QUESTION_KEY, ASSESSMENT_IF_MATCH],
         request=None,
-        responses={200: serializers.ConsensusResponseSerializer, 403: FORBIDDEN, 409: CONFLICT},
+        responses={
+            200: serializers.ConsensusResponseSerializer,
+            403: FORBIDDEN,
+            409: CONFLICT,
+            412: CONFLICT,
+        },
     )
     def delete(self, request: Request, pk: int, question_key: str) -> Response:
         assessment, _ = self._editable(question_key)
         try:
             answer = services.consensus_clear(
-                assessment=assessment, question_key=question_key, user=request.user
+                assessment=assessment,
+                question_key=question_key,
+                user=request.user,
+                expected_etag=request.headers.get("If-Match"),
             )
         except Answer.DoesNotExist as missing:
             raise exceptions.NotFound(str(missing)) from None
-        return Response(self._body(question_key, answer))
+        assessment.refresh_from_db(fields=["revision"])
+        response = Response(self._body(question_key, answer))
+        response["ETag"] = assessment.etag
+        return response

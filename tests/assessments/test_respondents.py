@@ -696,6 +696,31 @@ def test_a_consensus_answer_overrides_the_derived_one_until_cleared(
     assert answers_of(client, assessment)["practice"]["source"] == "derived"
 
 
+def test_a_consensus_with_a_stale_if_match_changes_nothing(org: Organisation, owner: User) -> None:
+    assessment, (r1, r2) = team(org, owner, "mean", 2)
+    save(r1, assessment, pick("practice", "fully"))
+    client = client_for(owner)
+    read = client.get(f"/api/v1/assessments/{assessment.pk}/")["ETag"]
+    save(r2, assessment, pick("practice", "absent"))  # meanwhile, a respondent saves
+    path = f"/api/v1/assessments/{assessment.pk}/consensus/practice/"
+    body = {"choices": ["partly"], "note": "Agreed in the retro."}
+
+    stale = client.put(path, body, format="json", HTTP_IF_MATCH=read)
+    stale_clear = client.delete(path, HTTP_IF_MATCH=read)
+
+    assert stale.status_code == stale_clear.status_code == 412
+    assert answers_of(client, assessment)["practice"]["source"] == "derived"
+    current = client.get(f"/api/v1/assessments/{assessment.pk}/")["ETag"]
+    recorded = client.put(path, body, format="json", HTTP_IF_MATCH=current)
+    assert recorded.status_code == 200
+    after = client.get(f"/api/v1/assessments/{assessment.pk}/")["ETag"]
+    assert recorded["ETag"] == after != current
+    cleared = client.delete(path, HTTP_IF_MATCH=after)
+    assert cleared.status_code == 200
+    assert cleared["ETag"] == client.get(f"/api/v1/assessments/{assessment.pk}/")["ETag"]
+    assert answers_of(client, assessment)["practice"]["source"] == "derived"
+
+
 def test_every_consensus_is_audited_also_when_it_equals_the_derived_answer(
     org: Organisation, owner: User
 ) -> None:

@@ -1,6 +1,8 @@
 """Facilitators run a team assessment in the browser: the respondents, their disagreement, the
 team's answers, submitting and the result, with the refusals a person meets on the way."""
 
+import html
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +25,11 @@ def world() -> dict[str, Any]:
 
 def text(response: Any) -> str:
     return response.content.decode()
+
+
+def now(world: dict[str, Any]) -> dict[str, str]:
+    """The draft's ETag as a page read now would send it."""
+    return {"etag": Assessment.objects.get(pk=world["draft"].pk).etag}
 
 
 def url(world: dict[str, Any], page: str) -> str:
@@ -194,7 +201,8 @@ def test_recording_a_consensus_stores_the_answer_and_the_note(world: Any) -> Non
     assert 'name="q-practice-choices"' in text(form) and 'name="note"' in text(form)
     response = client.post(
         url(world, "consensus/practice/"),
-        {"q-practice-choices": "partly", "note": "Reviews happen for big changes only."},
+        {"q-practice-choices": "partly", "note": "Reviews happen for big changes only."}
+        | now(world),
     )
     assert response.status_code == 302 and response["Location"] == url(world, "disagreement/")
     stored = Answer.objects.get(assessment=world["draft"], question__key="practice")
@@ -227,7 +235,7 @@ def test_a_bad_consensus_is_a_400_naming_the_field_and_saves_nothing(
     world: Any, body: dict[str, str], field: str, reason: str
 ) -> None:
     draft = Assessment.objects.get(pk=world["draft"].pk)
-    response = fw.client(world, "owner").post(url(world, "consensus/practice/"), body)
+    response = fw.client(world, "owner").post(url(world, "consensus/practice/"), body | now(world))
     assert response.status_code == 400
     page = text(response)
     summary = page[page.index('class="error-summary"') :]
@@ -238,7 +246,7 @@ def test_a_bad_consensus_is_a_400_naming_the_field_and_saves_nothing(
 
 def test_a_number_consensus_is_checked_by_the_service_range(world: Any) -> None:
     response = fw.client(world, "owner").post(
-        url(world, "consensus/coverage/"), {"q-coverage-number": "140", "note": "x"}
+        url(world, "consensus/coverage/"), {"q-coverage-number": "140", "note": "x"} | now(world)
     )
     assert response.status_code == 400
     assert "Answer (%)" in text(response) or "Answer" in text(response)
@@ -248,12 +256,61 @@ def test_a_number_consensus_is_checked_by_the_service_range(world: Any) -> None:
 def test_clearing_a_consensus_derives_again(world: Any) -> None:
     fw.agree_on_everything(world["draft"], world["users"]["owner"])
     client = fw.client(world, "owner")
-    response = client.post(url(world, "consensus/practice/clear/"))
+    response = client.post(url(world, "consensus/practice/clear/"), now(world))
     assert response.status_code == 302
     # The facilitator rule derives nothing: the question waits for the team again.
     assert not Answer.objects.filter(question__key="practice").exists()
     assert "1 question waits for a consensus." in text(client.get(url(world, "disagreement/")))
-    assert client.post(url(world, "consensus/practice/clear/")).status_code == 404
+    assert client.post(url(world, "consensus/practice/clear/"), now(world)).status_code == 404
+
+
+def test_a_consensus_from_an_out_of_date_page_replaces_nothing_and_shows_what_is_there(
+    world: Any,
+) -> None:
+    editor, owner = fw.client(world, "editor"), fw.client(world, "owner")
+    form = text(editor.get(url(world, "consensus/practice/")))
+    read = re.search(r'name="etag" value="([^"]+)"', form)
+    assert read is not None and html.unescape(read.group(1)) == now(world)["etag"]
+    first = {"q-practice-choices": "fully", "note": "The owner's call."} | now(world)
+    assert owner.post(url(world, "consensus/practice/"), first).status_code == 302
+
+    late = {"q-practice-choices": "absent", "note": "The editor's call."}
+    response = editor.post(
+        url(world, "consensus/practice/"), late | {"etag": html.unescape(read.group(1))}
+    )
+
+    assert response.status_code == 412
+    page = text(response)
+    assert "The assessment changed after this page was opened" in page
+    assert "The owner&#x27;s call." in page  # what is recorded now
+    assert "The editor&#x27;s call." in page  # what was entered stays in the form
+    stored = Answer.objects.get(assessment=world["draft"], question__key="practice")
+    assert (stored.choices, stored.consensus_note) == (["fully"], "The owner's call.")
+    # The page now carries the current ETag: recording again is a deliberate replacement.
+    fresh = re.search(r'name="etag" value="([^"]+)"', page)
+    assert fresh is not None and html.unescape(fresh.group(1)) == now(world)["etag"]
+    again = late | {"etag": html.unescape(fresh.group(1))}
+    assert editor.post(url(world, "consensus/practice/"), again).status_code == 302
+    stored.refresh_from_db()
+    assert stored.choices == ["absent"]
+
+
+def test_clearing_from_an_out_of_date_page_clears_nothing(world: Any) -> None:
+    fw.agree_on_everything(world["draft"], world["users"]["owner"])
+    client = fw.client(world, "owner")
+    read = now(world)
+    fw.client(world, "editor").post(
+        url(world, "consensus/practice/"),
+        {"q-practice-choices": "absent", "note": "Changed our minds."} | now(world),
+    )
+
+    response = client.post(url(world, "consensus/practice/clear/"), read)
+
+    assert response.status_code == 302
+    assert response["Location"] == url(world, "consensus/practice/")
+    assert "Not cleared: the assessment changed" in text(client.get(response["Location"]))
+    stored = Answer.objects.get(assessment=world["draft"], question__key="practice")
+    assert (stored.source, stored.choices) == ("consensus", ["absent"])
 
 
 def test_under_the_mean_rule_clearing_brings_the_derived_answer_back(db: None) -> None:
@@ -262,8 +319,9 @@ def test_under_the_mean_rule_clearing_brings_the_derived_answer_back(db: None) -
     client = fw.client(world, "owner")
     page = text(client.get(url(world, "disagreement/")))
     assert "derived from the respondents&#x27; answers" in page
-    client.post(url(world, "consensus/practice/"), {"q-practice-choices": "fully", "note": "y"})
-    client.post(url(world, "consensus/practice/clear/"))
+    agreed = {"q-practice-choices": "fully", "note": "y"}
+    assert client.post(url(world, "consensus/practice/"), agreed | now(world)).status_code == 302
+    assert client.post(url(world, "consensus/practice/clear/"), now(world)).status_code == 302
     stored = Answer.objects.get(question__key="practice")
     assert stored.source == "derived" and stored.score == Decimal("0.5000")
 

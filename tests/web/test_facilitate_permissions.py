@@ -32,7 +32,9 @@ def expect(owner: int, editor: int, viewer: int, asked: int, others: int = 404) 
 READ = expect(200, 200, 200, 403)
 WRITE = expect(302, 302, 403, 403)
 NONE = expect(404, 404, 404, 404)
-AGREED = {"q-practice-choices": "partly", "note": "We looked at last month's changes."}
+# "*": whatever the assessment's ETag is now (the form sends the one it was read with).
+AGREED = {"q-practice-choices": "partly", "note": "We looked at last month's changes.", "etag": "*"}
+ANY = {"etag": "*"}
 MATRIX: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
     ("get", "/assessments/{draft}/team/", {}, READ),
     ("post", "/assessments/{draft}/team/", {"username": "viewer"}, WRITE),
@@ -41,13 +43,13 @@ MATRIX: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
     ("get", "/assessments/{draft}/disagreement/", {}, READ),
     ("get", "/assessments/{draft}/consensus/practice/", {}, expect(200, 200, 403, 403)),
     ("post", "/assessments/{draft}/consensus/practice/", AGREED, WRITE),
-    ("post", "/assessments/{draft}/consensus/coverage/clear/", {}, WRITE),
+    ("post", "/assessments/{draft}/consensus/coverage/clear/", ANY, WRITE),
     # The submit page shows the team's open questions to the team only; respondents read it.
     ("get", "/assessments/{draft}/submit/", {}, expect(200, 200, 200, 200)),
     # Missing rows of a readable assessment: 404 for the team (403 first for the others).
     ("get", "/assessments/{draft}/team/{missing}/remove/", {}, expect(404, 404, 403, 403)),
     ("get", "/assessments/{draft}/consensus/no-such-question/", {}, expect(404, 404, 403, 403)),
-    ("post", "/assessments/{draft}/consensus/practice/clear/", {}, expect(404, 404, 403, 403)),
+    ("post", "/assessments/{draft}/consensus/practice/clear/", ANY, expect(404, 404, 403, 403)),
     # Unknown and foreign assessments answer alike.
     ("get", "/assessments/999999/team/", {}, NONE),
     ("get", "/assessments/999999/disagreement/", {}, NONE),
