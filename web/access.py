@@ -18,7 +18,7 @@ from assessments import selectors
 from assessments.models import Assessment
 from organisations import access
 from organisations.access import Need
-from organisations.models import EDIT_ROLES, Organisation, Unit
+from organisations.models import EDIT_ROLES, READ_ROLES, Organisation, Unit
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -46,6 +46,21 @@ class Access:
     @property
     def role(self) -> str | None:
         return self.access.role
+
+    @property
+    def responds(self) -> bool:
+        """Whether the caller holds a respondent's place on the assessment (in any role)."""
+        return self.access.respondent
+
+    @property
+    def reads_team(self) -> bool:
+        """Whether the caller reads the assessment as its organisation's team (owners,
+        editors, viewers), not only as someone answering it."""
+        return self.access.role in READ_ROLES
+
+    def require_edit(self) -> None:
+        """403 unless the caller may change the assessment's own answers."""
+        self.access.require(Need.EDIT, "Viewers can read this assessment but not change it.")
 
 
 def assessments(user: User) -> QuerySet[Assessment]:

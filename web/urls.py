@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path, reverse_lazy
 
-from web import invitations, portfolio, views
+from web import invitations, portfolio, respond, views
 
 app_name = "web"
 
@@ -62,4 +62,6 @@ urlpatterns = [
     ),
     path("organisations/<slug:slug>/portfolio/", portfolio.portfolio, name="portfolio"),
     path("organisations/<slug:slug>/portfolio.pdf", portfolio.portfolio_pdf, name="portfolio_pdf"),
+    # respondents
+    path("assessments/<int:pk>/done/", respond.done, name="done"),
 ]
