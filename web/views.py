@@ -352,9 +352,9 @@ def answer_page(request: HttpRequest, pk: int, page: str) -> HttpResponse:
         return _stale_page(request, answering, current, forms)
     except services.Conflict as conflict:
         messages.error(request, conflict.detail)
-        if answering.source.respondent is not None:
-            return redirect("web:answer", pk=pk, page=current.key)
-        return redirect("web:result", pk=pk)
+        if conflict.code == "submitted" and answering.source.respondent is None:
+            return redirect("web:result", pk=pk)
+        return redirect("web:answer", pk=pk, page=current.key)
     messages.success(request, f"Saved the answers of “{current.title}”.")
     _, after = pages.neighbours(answering.pages, current.key)
     if request.POST.get("go") == "next" and after is not None:

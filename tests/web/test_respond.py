@@ -176,6 +176,18 @@ def test_an_editor_without_a_place_keeps_the_assessments_own_answers(team: Any) 
     assert "Your answers" not in body and "Review and submit" in body
 
 
+def test_an_editor_without_a_place_saving_the_derived_answers_is_told_why_not(team: Any) -> None:
+    draft = team["draft"]
+    client = signed_in(team, "editor")
+    response = client.post(
+        page_url(draft, "automation"),
+        {"etag": Assessment.objects.get(pk=draft.pk).etag, "q-unit-tests-choices": "fully"},
+    )
+    assert response["Location"] == page_url(draft, "automation")
+    assert "answered by its respondents" in client.get(response["Location"]).content.decode()
+    assert not Answer.objects.filter(assessment=draft).exists()
+
+
 # --- refusals -------------------------------------------------------------------------------
 
 
