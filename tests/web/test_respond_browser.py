@@ -3,6 +3,9 @@ signed out, create their account, land on the assessment's first page and answer
 with the keyboard only), reload to see it kept, meet a second tab's newer answer without
 losing it, and find nothing missing on their done page. Every page is checked by axe-core
 and photographed (test-artifacts/web-30-*.png to web-37-*.png).
+
+After a click that navigates, the test waits for the next page's heading text: the old
+page's heading may still be found for a moment, more so on a busy machine.
 """
 
 from collections.abc import Iterator
@@ -83,8 +86,7 @@ def test_an_invited_respondent_answers_in_chromium(
     for name, value in [("username", "sam"), ("password", PASSWORD), ("password_again", PASSWORD)]:
         browser.find_element(By.ID, f"id_{name}").send_keys(value)
     browser.find_element(By.CSS_SELECTOR, "#create-heading ~ form button").click()
-    heading = visible(browser, "h1")
-    assert heading.text == "Your answers: Test automation"
+    wait_text(browser, "h1", "Your answers: Test automation")
     assert browser.current_url == f"{url}/assessments/{draft.pk}/answer/automation/"
     messages = browser.find_element(By.CSS_SELECTOR, ".messages").text
     assert "You are now a member of Acme as respondent." in messages
@@ -123,7 +125,7 @@ def test_an_invited_respondent_answers_in_chromium(
     while button.get_attribute("value") != "next":
         button = tab_to(browser, "go")
     button.send_keys(Keys.ENTER)
-    assert visible(browser, "h1").text == "Your answers: Test environments"
+    wait_text(browser, "h1", "Your answers: Test environments")
     step(browser, "34-second-page")
 
     # A second tab answers a question; this tab's older page is refused and keeps its input.
@@ -151,7 +153,7 @@ def test_an_invited_respondent_answers_in_chromium(
     choose(browser, "prod-like-data", 1)
     choose(browser, "env-teardown", 0)
     browser.find_element(By.CSS_SELECTOR, "button[value=next]").click()
-    assert visible(browser, "h1").text == "Your answers: what is left"
+    wait_text(browser, "h1", "Your answers: what is left")
     assert "Nothing is missing" in browser.find_element(By.ID, "nothing-missing").text
     assert "Done: every required question is answered." in browser.page_source
     assert "You do not submit this assessment" in browser.page_source
