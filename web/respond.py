@@ -175,7 +175,6 @@ def done(request: HttpRequest, pk: int) -> HttpResponse:
         "team": found.reads_team,
         "progress": overall,
         "pages": per_page,
-        "finish": mine.source.finish,
         "missing": _missing(mine, overall["missing_required"]),
         "status": status,
         "status_text": STATUS_TEXT[status],

@@ -302,7 +302,6 @@ def _page_context(
         "before": before,
         "after": after,
         "etag": answering.source.etag,
-        "finish": answering.source.finish,
         "errors": errors,
         **answering.source.context(),
         **extra,
