@@ -50,6 +50,21 @@ class Access:
     def role(self) -> str | None:
         return self.access.role
 
+    @property
+    def responds(self) -> bool:
+        """Whether the caller holds a respondent's place on the assessment (in any role)."""
+        return self.access.respondent
+
+    @property
+    def reads_team(self) -> bool:
+        """Whether the caller reads the assessment as its organisation's team (owners,
+        editors, viewers), not only as someone answering it."""
+        return _of_team(self.access)
+
+    def require_edit(self) -> None:
+        """403 unless the caller may change the assessment's own answers."""
+        self.access.require(Need.EDIT, "Viewers can read this assessment but not change it.")
+
 
 def assessments(user: User) -> QuerySet[Assessment]:
     """The assessments the user may read, each with `my_role` and `responds`."""
@@ -141,6 +156,10 @@ def reads_team(request: HttpRequest) -> bool:
     """Whether the caller, whose access to an assessment is resolved on this request, is of
     the team that runs it (team_assessment() would let them read)."""
     kept = getattr(request, "access", None)
-    if kept is None:
-        return False
+    return kept is not None and _of_team(kept)
+
+
+def _of_team(kept: access.Access) -> bool:
+    """The team's rule (assessments.access.team_assessment): reading without counting a
+    respondent's place."""
     return dataclasses.replace(kept, respondent=False).allows(Need.READ)

@@ -30,10 +30,11 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments import selectors as assessment_selectors
 from opsassess.core.exceptions import Conflict
 from organisations import selectors, services
 from organisations.models import Invitation
-from web import throttle
+from web import respond, throttle
 from web.forms import AccountForm
 from web.views import signed_in
 
@@ -47,9 +48,23 @@ KEY_PAGE_CSP = (
 )
 
 
-def after_accept(invitation: Invitation) -> str:
-    """Where someone goes once they have accepted `invitation`: the one place that decides."""
-    return reverse("web:home")
+def after_accept(request: HttpRequest, invitation: Invitation) -> str:
+    """Where someone goes once they have accepted `invitation`: the one place that decides.
+
+    An invitation to answer one assessment leads to its first page; otherwise (several, or
+    none because the person answered it already) My assessments, whose "To answer" lists them.
+    """
+    places = assessment_selectors.invited_places(invitation)
+    if len(places) != 1:
+        return reverse("web:home")
+    assessment = places[0].assessment
+    messages.info(
+        request,
+        f"You are asked to answer “{assessment}”. This is its first page: each answer is "
+        "saved as you give it, and you can come back to it from My assessments until the "
+        "assessment is submitted.",
+    )
+    return respond.first_page_url(assessment)
 
 
 def _keep_key(response: HttpResponse) -> HttpResponse:
@@ -120,7 +135,7 @@ def _signed_in(request: HttpRequest, key: str, invitation: Invitation) -> HttpRe
     except Conflict as conflict:  # used, revoked or expired since the page was opened
         return _refused(request, "conflict", 409, invitation, detail=conflict.detail)
     _joined(request, accepted)
-    return redirect(after_accept(accepted))
+    return redirect(after_accept(request, accepted))
 
 
 def _signed_out(request: HttpRequest, key: str, invitation: Invitation) -> HttpResponse:
@@ -151,7 +166,7 @@ def _signed_out(request: HttpRequest, key: str, invitation: Invitation) -> HttpR
                 form.add_error(field if field in form.fields else None, problems)
         else:
             _joined(request, accepted)
-            return redirect(after_accept(accepted))
+            return redirect(after_accept(request, accepted))
     return render(request, "web/invitation.html", context, status=400)
 
 
@@ -168,4 +183,4 @@ def accept_named(request: HttpRequest, uuid: UUID) -> HttpResponse:
     except Conflict as conflict:
         return _refused(request, "conflict", 409, detail=conflict.detail)
     _joined(request, accepted)
-    return redirect(after_accept(accepted))
+    return redirect(after_accept(request, accepted))

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth
 from django.urls import path, reverse_lazy
 
-from web import facilitate, invitations, portfolio, views
+from web import facilitate, invitations, portfolio, respond, views
 
 app_name = "web"
 
@@ -76,4 +76,6 @@ urlpatterns = [
         facilitate.consensus_clear,
         name="consensus_clear",
     ),
+    # respondents
+    path("assessments/<int:pk>/done/", respond.done, name="done"),
 ]

@@ -64,7 +64,10 @@ def home(request: HttpRequest) -> HttpResponse:
     # Queries: organisations with the role (1); assessments with organisation, questionnaire,
     # people and result level (1); the drafts' answers (1); version trees (cached once
     # published); questionnaires that can be started, with their versions (2); invitations
-    # waiting for the caller, with their organisations and senders (1).
+    # waiting for the caller, with their organisations and senders (1); the caller's own
+    # respondent places with their progress (1, only when they answer something).
+    from web import respond
+
     organisations = list(access.organisations(request.user))
     assessments = list(
         access.assessments(request.user).select_related("result").defer("result__snapshot")
@@ -90,6 +93,7 @@ def home(request: HttpRequest) -> HttpResponse:
             units=access.units_of(editable),
         )
     context = {
+        "to_answer": respond.to_answer(request.user, assessments),
         "groups": list(by_organisation.values()),
         "start": start,
         "waiting": list(organisation_selectors.invitations_for(request.user)),
@@ -131,11 +135,52 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass
+class AssessmentAnswers:
+    """Whose answers the pages show and save: here the assessment's own, which its owners and
+    editors save (web.respond.RespondentAnswers is a respondent's own)."""
+
+    assessment: Assessment
+    finish = "web:submit"  # where "Save and review" leads
+    respondent = None
+    changed_elsewhere = "this assessment was changed elsewhere (another tab or person)"
+
+    @property
+    def etag(self) -> str:
+        return self.assessment.etag
+
+    def read(self, tree: selectors.VersionTree) -> dict[str, selectors.StoredAnswer]:
+        return selectors.answers_by_key(self.assessment, tree)
+
+    def save(
+        self, answers: list[services.AnswerInput], user: Any, expected_etag: str
+    ) -> tuple[str, dict[str, selectors.StoredAnswer]]:
+        """Save through the service; the new ETag and the answers afterwards."""
+        saved = services.assessment_save_answers(
+            assessment=self.assessment, answers=answers, user=user, expected_etag=expected_etag
+        )
+        return saved.assessment.etag, saved.answers
+
+    def context(self) -> dict[str, Any]:
+        """What the answer page says about whose answers these are."""
+        return {"respondent": None}
+
+    def fresh(self) -> AssessmentAnswers:
+        """The same answers read again (after a refused stale save)."""
+        return AssessmentAnswers(Assessment.objects.get(pk=self.assessment.pk))
+
+
+@dataclass
 class Answering:
-    """One assessment's questionnaire as pages, with the answers stored so far."""
+    """One assessment's questionnaire as pages, with the answers stored so far (the
+    assessment's own, or those of `source`)."""
 
     assessment: Assessment
     can_edit: bool
+    source: Any = None
+
+    def __post_init__(self) -> None:
+        if self.source is None:
+            self.source = AssessmentAnswers(self.assessment)
 
     @cached_property
     def tree(self) -> selectors.VersionTree:
@@ -151,7 +196,11 @@ class Answering:
 
     @cached_property
     def stored(self) -> dict[str, selectors.StoredAnswer]:
-        return selectors.answers_by_key(self.assessment, self.tree)
+        return self.source.read(self.tree)  # type: ignore[no-any-return]
+
+    def fresh(self) -> Answering:
+        source = self.source.fresh()
+        return Answering(source.assessment, self.can_edit, source)
 
     def page(self, key: str) -> pages.Page:
         found = next((page for page in self.pages if page.key == key), None)
@@ -191,7 +240,15 @@ class Answering:
 
 
 def _answering(request: HttpRequest, pk: int, *, edit: bool) -> Answering:
-    found = access.assessment(request, pk, edit=edit)
+    """The caller's answers: their own where they answer the assessment as a respondent,
+    otherwise the assessment's (which `edit` needs an owner or editor for)."""
+    from web import respond
+
+    found = access.assessment(request, pk)
+    if found.responds:
+        return respond.answering(request, found)
+    if edit:
+        found.require_edit()
     return Answering(found.assessment, found.can_edit)
 
 
@@ -244,8 +301,9 @@ def _page_context(
         "current": next(p for p in per_page if p.page.key == page.key),
         "before": before,
         "after": after,
-        "etag": answering.assessment.etag,
+        "etag": answering.source.etag,
         "errors": errors,
+        **answering.source.context(),
         **extra,
     }
 
@@ -267,7 +325,7 @@ def _apply_service_errors(
 def answer_page(request: HttpRequest, pk: int, page: str) -> HttpResponse:
     answering = _answering(request, pk, edit=request.method == "POST")
     assessment = answering.assessment
-    if assessment.is_submitted:
+    if assessment.is_submitted and answering.source.respondent is None:
         messages.info(request, "This assessment is submitted; its answers can no longer change.")
         return redirect("web:result", pk=pk)
     current = answering.page(page)
@@ -282,11 +340,8 @@ def answer_page(request: HttpRequest, pk: int, page: str) -> HttpResponse:
     sent = [(form, item) for form in forms if (item := form.to_input()) is not None]
     try:
         if sent:
-            services.assessment_save_answers(
-                assessment=assessment,
-                answers=[item for _, item in sent],
-                user=request.user,
-                expected_etag=request.POST.get("etag", ""),
+            answering.source.save(
+                [item for _, item in sent], request.user, request.POST.get("etag", "")
             )
     except ValidationError as error:
         _apply_service_errors(error, forms, [form for form, _ in sent])
@@ -296,13 +351,15 @@ def answer_page(request: HttpRequest, pk: int, page: str) -> HttpResponse:
         return _stale_page(request, answering, current, forms)
     except services.Conflict as conflict:
         messages.error(request, conflict.detail)
-        return redirect("web:result", pk=pk)
+        if conflict.code == "submitted" and answering.source.respondent is None:
+            return redirect("web:result", pk=pk)
+        return redirect("web:answer", pk=pk, page=current.key)
     messages.success(request, f"Saved the answers of “{current.title}”.")
     _, after = pages.neighbours(answering.pages, current.key)
     if request.POST.get("go") == "next" and after is not None:
         return redirect("web:answer", pk=pk, page=after.key)
     if request.POST.get("go") == "next":
-        return redirect("web:submit", pk=pk)
+        return redirect(answering.source.finish, pk=pk)
     return redirect("web:answer", pk=pk, page=current.key)
 
 
@@ -312,7 +369,7 @@ def _stale_page(
     """Someone saved since this page was rendered: show their answers next to the ones just
     entered (which stay in the form) and let the person decide; the new ETag makes the next
     save a deliberate one."""
-    fresh = Answering(Assessment.objects.get(pk=answering.assessment.pk), answering.can_edit)
+    fresh = answering.fresh()
     newer = {}
     for form in forms:
         now = fresh.stored.get(form.question.key)
@@ -362,12 +419,7 @@ def autosave(request: HttpRequest, pk: int, page: str, question: str) -> HttpRes
     if item is None:
         return _status(request, "idle", "", key=question)
     try:
-        saved = services.assessment_save_answers(
-            assessment=answering.assessment,
-            answers=[item],
-            user=request.user,
-            expected_etag=request.POST.get("etag", ""),
-        )
+        etag, saved = answering.source.save([item], request.user, request.POST.get("etag", ""))
     except ValidationError as error:
         problems = [
             p.removeprefix(f"{question}: ") for ps in error.message_dict.values() for p in ps
@@ -376,12 +428,12 @@ def autosave(request: HttpRequest, pk: int, page: str, question: str) -> HttpRes
             request, "error", "Not saved: " + " ".join(problems), key=question, status=400
         )
     except services.StaleVersion:
-        fresh = Answering(Assessment.objects.get(pk=pk), answering.can_edit)
+        fresh = answering.fresh()
         newer = fresh.answer_text(fresh.stored.get(question))
         return _status(
             request,
             "stale",
-            "Not saved: this assessment was changed elsewhere (another tab or person) after "
+            f"Not saved: {answering.source.changed_elsewhere} after "
             f"this page was opened. The saved answer is now “{newer}”. Your input is still "
             "here: reload the page to see the newest answers, then enter yours again, or "
             "press “Save this page” to replace them with what this page shows.",
@@ -391,14 +443,14 @@ def autosave(request: HttpRequest, pk: int, page: str, question: str) -> HttpRes
         )
     except services.Conflict as conflict:
         return _status(request, "error", "Not saved: " + conflict.detail, key=question, status=409)
-    overall, per_page = answering.progress(saved.answers)
+    overall, per_page = answering.progress(saved)
     current_progress = next(p for p in per_page if p.page.key == page)
     return _status(
         request,
         "saved",
         f"Saved at {timezone.localtime():%H:%M:%S}.",
         key=question,
-        etag=saved.assessment.etag,
+        etag=etag,
         extra={"progress": overall, "current": current_progress},
     )
 
