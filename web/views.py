@@ -473,6 +473,9 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     answering = Answering(found.assessment, found.can_edit)
     if answering.assessment.is_submitted:
         return redirect("web:result", pk=pk)
+    if request.method == "GET" and found.responds and not found.reads_team:
+        # Someone who only answers it does not submit: their page is what they still miss.
+        return redirect("web:done", pk=pk)
     status = 200
     if request.method == "POST":
         try:

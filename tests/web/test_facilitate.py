@@ -376,8 +376,13 @@ def test_after_agreeing_submit_goes_through_and_the_result_keeps_the_disagreemen
     assert "Where the respondents disagree" in report and "We talked practice through." in report
 
 
-def test_a_respondent_reads_the_submit_page_without_the_teams_disagreement(world: Any) -> None:
-    page = text(fw.client(world, "asked").get(url(world, "submit/")))
+def test_someone_who_only_answers_is_sent_from_submit_to_what_they_still_miss(
+    world: Any,
+) -> None:
+    client = fw.client(world, "asked")
+    response = client.get(url(world, "submit/"))
+    assert response.status_code == 302 and response["Location"] == url(world, "done/")
+    page = text(client.get(response["Location"]))
     assert "still need the team" not in page and "spread" not in page
     assert "/team/" not in page
 

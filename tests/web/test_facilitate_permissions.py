@@ -44,8 +44,8 @@ MATRIX: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
     ("get", "/assessments/{draft}/consensus/practice/", {}, expect(200, 200, 403, 403)),
     ("post", "/assessments/{draft}/consensus/practice/", AGREED, WRITE),
     ("post", "/assessments/{draft}/consensus/coverage/clear/", ANY, WRITE),
-    # The submit page shows the team's open questions to the team only; respondents read it.
-    ("get", "/assessments/{draft}/submit/", {}, expect(200, 200, 200, 200)),
+    # The submit page is the team's; someone who only answers is sent to their done page.
+    ("get", "/assessments/{draft}/submit/", {}, expect(200, 200, 200, 302)),
     # Missing rows of a readable assessment: 404 for the team (403 first for the others).
     ("get", "/assessments/{draft}/team/{missing}/remove/", {}, expect(404, 404, 403, 403)),
     ("get", "/assessments/{draft}/consensus/no-such-question/", {}, expect(404, 404, 403, 403)),
