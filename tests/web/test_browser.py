@@ -247,7 +247,7 @@ def test_answering_and_submitting_work_without_javascript(
     browser.get(f"{url}/accounts/login/")
     browser.find_element(By.ID, "id_username").send_keys("admin")
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD, Keys.ENTER)
-    visible(browser, "h1")
+    wait_text(browser, "h1", "My assessments")  # signed in before going on
     browser.get(f"{url}/assessments/{draft.pk}/answer/ci-cd/")
     browser.find_element(By.CSS_SELECTOR, "label[for=id_q-ci-build-automation-choices_4]").click()
     browser.find_element(By.ID, "id_q-cd-lead-time-number").send_keys("-3")

@@ -26,6 +26,7 @@ from tests.browser import (
     page_errors,
     step,
     visible,
+    wait_text,
 )
 
 PASSWORD = "a-long-password-1"
@@ -104,7 +105,7 @@ def test_from_the_invitation_email_to_the_portfolio_pdf_in_chromium(
 
     fill(browser, password=PASSWORD, password_again=PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "#create-heading ~ form button").click()
-    assert visible(browser, "h1").text == "My assessments"
+    wait_text(browser, "h1", "My assessments")  # the next page, not the one clicked on
     assert "You are now a member of Acme as viewer." in browser.page_source
     assert browser.execute_script("return document.referrer") == f"{url}/"
     priya = User.objects.get(username="priya")
@@ -125,10 +126,11 @@ def test_from_the_invitation_email_to_the_portfolio_pdf_in_chromium(
     assert "Waiting for you" in visible(browser, ".waiting").text
     step(browser, "24-waiting")
     browser.find_element(By.CSS_SELECTOR, ".waiting button").click()
-    assert "You are now a member of Globex as editor." in visible(browser, ".messages").text
+    wait_text(browser, ".messages", "You are now a member of Globex as editor.")
     assert Membership.objects.get(user=owner, organisation=globex).role == "editor"
 
     browser.find_element(By.LINK_TEXT, "Portfolio of Acme").click()
+    wait_text(browser, "h1", "Acme")
     assert visible(browser, "h1").text == "Acme"
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.heat")) == 2
     assert page_errors(browser) == []
