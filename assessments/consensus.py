@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
+from typing import Any
 
 from assessments import scoring
 
@@ -101,8 +102,14 @@ def _scored(
     "not applicable" ones (empty answers are left out of both)."""
     scored: list[tuple[scoring.Answer, Fraction]] = []
     not_applicable = 0
+    # Respondents mostly give the same few answers: each distinct one is scored once.
+    seen: dict[tuple[Any, ...], Fraction | None] = {}
     for answer in answers:
-        value = scoring.exact_answer_score(question, answer)
+        same = (answer.question, answer.choices, answer.number, answer.not_applicable, answer.score)
+        if same in seen:
+            value = seen[same]
+        else:
+            value = seen[same] = scoring.exact_answer_score(question, answer)
         if value is not None:
             scored.append((answer, value))
         elif answer.not_applicable:
@@ -206,11 +213,14 @@ def _distribution(
 def _stdev(percents: Sequence[Decimal]) -> Decimal:
     """Population standard deviation, 2 places: exact variance, then a square root precise
     far beyond the 2 places kept."""
-    values = [Fraction(percent) for percent in percents]
-    mean = sum(values, Fraction(0)) / len(values)
-    variance = sum(((value - mean) ** 2 for value in values), Fraction(0)) / len(values)
+    # In whole hundredths (the percents have _PERCENT_PLACES places), the variance is a ratio
+    # of integers: (n * sum of squares - square of the sum) / n^2, exactly, without fractions.
+    units = [int(percent.scaleb(_PERCENT_PLACES)) for percent in percents]
+    count, total = len(units), sum(units)
+    numerator = count * sum(unit * unit for unit in units) - total * total
+    denominator = count * count * 10 ** (2 * _PERCENT_PLACES)
     context = Context(prec=40)
-    root = context.divide(Decimal(variance.numerator), Decimal(variance.denominator)).sqrt(context)
+    root = context.divide(Decimal(numerator), Decimal(denominator)).sqrt(context)
     return root.quantize(Decimal(1).scaleb(-_PERCENT_PLACES), rounding=ROUND_HALF_EVEN)
 
 
@@ -223,7 +233,11 @@ def disagreement(
     """
     scored, not_applicable = _scored(question, answers)
     maximum = scoring.exact_question_maximum(question)
-    percents = [_rounded(value / maximum * 100, _PERCENT_PLACES) for _, value in scored]
+    percent_of: dict[Fraction, Decimal] = {}
+    for _, value in scored:
+        if value not in percent_of:
+            percent_of[value] = _rounded(value / maximum * 100, _PERCENT_PLACES)
+    percents = [percent_of[value] for _, value in scored]
     low = min(percents, default=None)
     high = max(percents, default=None)
     return QuestionDisagreement(

@@ -343,3 +343,23 @@ def test_derived_scores_stay_between_the_lowest_and_highest_respondent(
     # a population standard deviation never exceeds half the range
     assert D(0) <= found.stdev <= found.spread / 2 + D("0.005")  # type: ignore[operator]
     assert sum(count.count for count in found.distribution) == found.respondents
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=40))
+def test_the_standard_deviation_is_the_exact_one_rounded_to_two_places(
+    hundredths: list[int],
+) -> None:
+    """The integer computation equals the textbook one in fractions, to the last digit."""
+    from decimal import ROUND_HALF_EVEN, Context
+    from fractions import Fraction
+
+    from assessments.consensus import _stdev
+
+    percents = [Decimal(value).scaleb(-2) for value in hundredths]
+    values = [Fraction(percent) for percent in percents]
+    mean = sum(values, Fraction(0)) / len(values)
+    variance = sum(((value - mean) ** 2 for value in values), Fraction(0)) / len(values)
+    context = Context(prec=40)
+    root = context.divide(Decimal(variance.numerator), Decimal(variance.denominator)).sqrt(context)
+    assert _stdev(percents) == root.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
