@@ -771,6 +771,11 @@ class AssessmentAdmin(AuditedAdmin):
             url = reverse("admin:assessments_assessment_report", args=[assessment.pk])
             extra_context["report_url"] = url
             extra_context["result_view"] = report.render_admin_result(assessment, url)
+        else:
+            draft = self.get_object(request, unquote(object_id))
+            if draft is not None and not draft.is_submitted and draft.respondents.exists():
+                # Where the respondents stand so far (the result keeps it once submitted).
+                extra_context["team_view"] = report.disagreement_in_words(draft)
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Recompute (dry run) and compare with stored result")

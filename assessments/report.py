@@ -742,3 +742,84 @@ def document_response(body: str, *, content_type: str, csp: str) -> HttpResponse
     patch_cache_control(response, private=True, no_cache=True)
     patch_vary_headers(response, ["Authorization", "Cookie"])
     return response
+
+
+# --- a team's disagreement before submit, in words -------------------------------------
+
+
+def answer_text(
+    tree: selectors.VersionTree,
+    engine: dict[str, scoring.Question],
+    key: str,
+    stored: selectors.StoredAnswer | None,
+) -> str:
+    """The assessment's answer in words: labels, a number with its unit, or a score."""
+    if stored is None:
+        return "no answer yet"
+    unit = tree.question_by_key()[key].unit
+    text = recommendations.render_answer(engine[key], stored.to_engine(key), unit)
+    if stored.number is not None and not stored.not_applicable:
+        shown = f"{Decimal(stored.number).normalize():f}"
+        text = shown + (f" {unit}" if unit else "")
+    return text
+
+
+STATUS_TEXT = {
+    "consensus": "agreed by the team",
+    "derived": "derived from the respondents' answers",
+    "awaiting_facilitator": "waiting for a consensus",
+    "unanswered": "nobody answered yet",
+    "direct": "answered directly",
+}
+
+
+def disagreement_in_words(
+    assessment: Assessment,
+    tree: selectors.VersionTree | None = None,
+    answers: dict[str, selectors.StoredAnswer] | None = None,
+) -> dict[str, Any]:
+    """selectors.disagreement of a draft (or submitted) assessment for people: each question's
+    answer and where it comes from in words, the questions grouped by section (tree order),
+    the ones waiting for a consensus and the required ones nobody answered. The facilitators'
+    pages and the admin show it."""
+    tree = tree or selectors.version_tree(assessment.version)
+    if answers is None:
+        answers = selectors.answers_by_key(assessment, tree)
+    view = selectors.disagreement(assessment, tree, answers)
+    view["answers"] = answers
+    view["rule_text"] = RULE_TEXT.get(str(view["derivation"]), str(view["derivation"]))
+    engine = {question.key: question for question in tree.model.questions()}
+    required = {question.key for question in tree.questions if question.required}
+    for row in view["questions"]:
+        key = row["question"]
+        stored = answers.get(key)
+        given = max(row["respondents"] + row["not_applicable"], 1)
+        row["answer"] = answer_text(tree, engine, key, stored)
+        row["status_text"] = STATUS_TEXT.get(row["status"], row["status"])
+        row["note"] = stored.consensus_note if stored is not None else ""
+        row["required"] = key in required
+        for count in row["distribution"]:
+            count["share"] = round(100 * count["count"] / given)
+    by_section: dict[str, list[dict[str, Any]]] = {}
+    for row in view["questions"]:
+        by_section.setdefault(row["section"], []).append(row)
+    rows = {row["question"]: row for row in view["questions"]}
+    view["needs_conversation"] = [
+        rows[item["question"]] | {"spread": item["spread"]} for item in view["needs_conversation"]
+    ]
+    view["groups"] = [
+        {**section, "rows": by_section[section["section"]]}
+        for section in view["sections"]
+        if section["section"] in by_section
+    ]
+    view["awaiting"] = [row for row in view["questions"] if row["status"] == "awaiting_facilitator"]
+    answered = selectors.answered_keys(answers)
+    view["unanswered"] = [
+        row
+        for row in view["questions"]
+        if row["required"]
+        and row["question"] not in answered
+        and row["status"] != "awaiting_facilitator"
+    ]
+    view["left"] = len(view["awaiting"]) + len(view["unanswered"])
+    return view

@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments import recommendations, scoring, selectors, services
+from assessments import report, selectors, services
 from assessments.models import Answer, Assessment, Respondent
 from organisations import services as organisation_services
 from web import access
@@ -205,81 +205,6 @@ def remove(request: HttpRequest, pk: int, respondent: UUID) -> HttpResponse:
 # --- disagreement -------------------------------------------------------------------------
 
 
-def answer_text(
-    tree: selectors.VersionTree,
-    engine: dict[str, scoring.Question],
-    key: str,
-    stored: selectors.StoredAnswer | None,
-) -> str:
-    """The assessment's answer in words: labels, a number with its unit, or a score."""
-    if stored is None:
-        return "no answer yet"
-    unit = tree.question_by_key()[key].unit
-    text = recommendations.render_answer(engine[key], stored.to_engine(key), unit)
-    if stored.number is not None and not stored.not_applicable:
-        shown = f"{Decimal(stored.number).normalize():f}"
-        text = shown + (f" {unit}" if unit else "")
-    return text
-
-
-STATUS_TEXT = {
-    "consensus": "agreed by the team",
-    "derived": "derived from the respondents' answers",
-    "awaiting_facilitator": "waiting for a consensus",
-    "unanswered": "nobody answered yet",
-    "direct": "answered directly",
-}
-
-
-def _disagreement(
-    assessment: Assessment,
-    tree: selectors.VersionTree | None = None,
-    answers: dict[str, selectors.StoredAnswer] | None = None,
-) -> dict[str, Any]:
-    """selectors.disagreement of the assessment with each question's answer in words and the
-    questions grouped by the section they are in (tree order)."""
-    tree = tree or selectors.version_tree(assessment.version)
-    if answers is None:
-        answers = selectors.answers_by_key(assessment, tree)
-    view = selectors.disagreement(assessment, tree, answers)
-    view["answers"] = answers
-    engine = {question.key: question for question in tree.model.questions()}
-    required = {question.key for question in tree.questions if question.required}
-    for row in view["questions"]:
-        key = row["question"]
-        stored = answers.get(key)
-        given = max(row["respondents"] + row["not_applicable"], 1)
-        row["answer"] = answer_text(tree, engine, key, stored)
-        row["status_text"] = STATUS_TEXT.get(row["status"], row["status"])
-        row["note"] = stored.consensus_note if stored is not None else ""
-        row["required"] = key in required
-        for count in row["distribution"]:
-            count["share"] = round(100 * count["count"] / given)
-    by_section: dict[str, list[dict[str, Any]]] = {}
-    for row in view["questions"]:
-        by_section.setdefault(row["section"], []).append(row)
-    rows = {row["question"]: row for row in view["questions"]}
-    view["needs_conversation"] = [
-        rows[item["question"]] | {"spread": item["spread"]} for item in view["needs_conversation"]
-    ]
-    view["groups"] = [
-        {**section, "rows": by_section[section["section"]]}
-        for section in view["sections"]
-        if section["section"] in by_section
-    ]
-    view["awaiting"] = [row for row in view["questions"] if row["status"] == "awaiting_facilitator"]
-    answered = selectors.answered_keys(answers)
-    view["unanswered"] = [
-        row
-        for row in view["questions"]
-        if row["required"]
-        and row["question"] not in answered
-        and row["status"] != "awaiting_facilitator"
-    ]
-    view["left"] = len(view["awaiting"]) + len(view["unanswered"])
-    return view
-
-
 def before_submit(
     assessment: Assessment, tree: selectors.VersionTree, answers: dict[str, selectors.StoredAnswer]
 ) -> dict[str, Any] | None:
@@ -289,7 +214,7 @@ def before_submit(
     before."""
     if not getattr(assessment, "has_respondents", False):
         return None
-    return _disagreement(assessment, tree, answers)
+    return report.disagreement_in_words(assessment, tree, answers)
 
 
 @require_http_methods(["GET"])
@@ -299,7 +224,7 @@ def disagreement(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "assessment": found.assessment,
         "can_edit": found.can_edit and not found.assessment.is_submitted,
-        "view": _disagreement(found.assessment),
+        "view": report.disagreement_in_words(found.assessment),
     }
     return render(request, "web/facilitate_disagreement.html", context)
 
@@ -342,7 +267,7 @@ def consensus(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     if assessment.is_submitted:
         messages.info(request, SUBMITTED)
         return redirect("web:result", pk=pk)
-    view = _disagreement(assessment)
+    view = report.disagreement_in_words(assessment)
     if not view["respondents"]:
         messages.info(
             request, "This assessment has no respondents yet: there is nothing to agree on."
@@ -374,7 +299,7 @@ def consensus(request: HttpRequest, pk: int, key: str) -> HttpResponse:
                 assessment = Assessment.objects.select_related(
                     "organisation", "unit", "version__questionnaire"
                 ).get(pk=pk)
-                view = _disagreement(assessment)
+                view = report.disagreement_in_words(assessment)
                 stored = view["answers"].get(key)
                 problem, status = STALE_CONSENSUS, 412
             except ValidationError as error:

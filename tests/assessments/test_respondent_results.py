@@ -138,6 +138,25 @@ def test_the_admin_page_of_the_assessment_shows_the_disagreement(
     assert "Do changes go through review?" in html.unescape(page)
 
 
+def test_the_admin_page_of_a_draft_shows_where_the_respondents_stand_so_far(
+    answered: Assessment, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    client.force_login(User.objects.create_superuser("manager", password="a-long-password-1"))
+
+    page = client.get(f"/admin/assessments/assessment/{answered.pk}/change/").content.decode()
+    text = html.unescape(page)
+
+    assert "Where the respondents disagree so far" in text
+    assert "3 respondents. The assessment's answer to each question is the mean of their" in text
+    # practice: absent / partly / fully scored 0, 50 and 100 percent of the maximum
+    row = text[text.index("Do changes go through review?") :].split("</tr>")[0]
+    assert "100 points (0% to 100%)" in row
+    assert "derived from the respondents' answers" in row
+    # coverage: 60 / 60 / 60, no disagreement to show
+    table = text[text.index('id="team-view"') :].split("</table>")[0]
+    assert "What share of the code do tests cover?" not in table
+
+
 def test_a_report_of_a_result_without_respondents_has_no_disagreement_section(
     org: Organisation, owner: User
 ) -> None:
