@@ -54,7 +54,11 @@ from organisations.models import (
     Unit,
 )
 
-FORMAT = "opsassess-organisation/3"
+FORMAT = "opsassess-organisation/4"
+# Files of /3 were written before units and respondents travelled; they have neither and
+# import as an organisation without them. (A release that reads only /3 refuses a /4 file
+# instead of dropping its units and respondents unseen.)
+READABLE_FORMATS = ("opsassess-organisation/3",)
 # Files of /2 carry the history of assessments and answers only: importing one would record
 # the rest as created by the import, so they are refused rather than read differently.
 OLDER_FORMATS = ("opsassess-organisation/2",)
@@ -409,7 +413,7 @@ def _history(
 @transaction.atomic
 def import_organisation(document: dict[str, Any]) -> Organisation:
     """Recreate an organisation from its export, in one transaction (all or nothing)."""
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+    if not isinstance(document, dict) or document.get("format") not in (FORMAT, *READABLE_FORMATS):
         found = document.get("format") if isinstance(document, dict) else None
         if found in OLDER_FORMATS:
             raise PortabilityError(

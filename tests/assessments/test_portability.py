@@ -410,6 +410,35 @@ def test_a_file_of_the_previous_format_is_refused_with_the_reason(
     assert not Organisation.objects.filter(slug="acme").exists()
 
 
+def test_a_file_written_before_units_and_respondents_still_imports(
+    rich_organisation: Organisation, tmp_path: Path
+) -> None:
+    path = tmp_path / "acme.json"
+    call_command("export_organisation", "acme", "--output", str(path))
+    document = json.loads(path.read_text())
+    assert document["format"] == "opsassess-organisation/4"
+    # What a /3 file looked like: no units, no unit on assessments, no respondents.
+    del document["units"]
+    for assessment in document["assessments"]:
+        assessment.pop("unit", None)
+        assessment.pop("respondents", None)
+    for row in document["history"].get("assessments", []):
+        row.pop("unit", None)
+    path.write_text(json.dumps({**document, "format": "opsassess-organisation/3"}))
+    database = tmp_path / "empty.sqlite3"
+    shutil.copyfile(empty_database(), database)
+
+    done = manage(database, "import_organisation", str(path))
+
+    assert done.returncode == 0, done.stderr
+    count = (
+        "from organisations.models import Organisation; o = Organisation.objects.get(slug='acme'); "
+        "print(o.units.count(), o.assessments.count(), o.assessments.exclude(unit=None).count())"
+    )
+    found = manage(database, "shell", "--no-imports", "-c", count)
+    assert found.stdout.split() == ["0", str(len(document["assessments"])), "0"], found.stderr
+
+
 def test_importing_over_an_existing_organisation_is_refused_and_changes_nothing(
     rich_organisation: Organisation, tmp_path: Path
 ) -> None:
