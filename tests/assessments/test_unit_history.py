@@ -86,6 +86,19 @@ def test_a_units_report_charts_that_units_history_only(acme: dict[str, Any]) -> 
     assert "first result" not in html
 
 
+def test_a_units_result_page_names_the_unit_under_its_first_point(acme: dict[str, Any]) -> None:
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(User.objects.get(username="olivia"))
+    page = browser.get(f"/assessments/{acme['made']['search-1'].pk}/result/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "This is Search's first result for this questionnaire" in html
+    assert "This is Acme's first result" not in html
+
+
 def test_the_organisations_report_charts_its_own_assessments_only(acme: dict[str, Any]) -> None:
     from assessments.report import ResultView
 
