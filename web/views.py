@@ -573,8 +573,11 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     if chosen and other is None:
         raise Http404("No such result to compare with.")
     if other is None:
+        # By default the previous result of the same subject; else the newest of the same
+        # subject (a later one); else the organisation's newest of any subject.
         previous = found.assessment.result.snapshot.get("previous_assessment")
-        other = next((a for a in others if a.pk == previous), others[0] if others else None)
+        same = [a for a in others if a.unit_id == found.assessment.unit_id]
+        other = next((a for a in others if a.pk == previous), (same or others or [None])[0])
     comparison = None
     if other is not None:
         other_result = Result.objects.select_related("assessment").get(assessment=other)

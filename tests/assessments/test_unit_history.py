@@ -7,6 +7,7 @@ result, and the history endpoint gives one subject at a time.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -97,6 +98,22 @@ def test_a_units_result_page_names_the_unit_under_its_first_point(acme: dict[str
     html = page.content.decode()
     assert "This is Search's first result for this questionnaire" in html
     assert "This is Acme's first result" not in html
+
+
+def test_the_compare_page_of_a_unit_starts_from_the_same_unit(acme: dict[str, Any]) -> None:
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(User.objects.get(username="olivia"))
+    made = acme["made"]
+
+    # Pay 1 has no earlier result of its own: the later Pay 2, not the newest of Acme's.
+    page = browser.get(f"/assessments/{made['payments-1'].pk}/compare/").content.decode()
+
+    selected = re.search(r'<option value="(\d+)" selected>([^<]*)</option>', page)
+    assert selected is not None
+    assert int(selected.group(1)) == made["payments-2"].pk
+    assert "Pay 2 (Payments, submitted" in selected.group(2)
 
 
 def test_the_organisations_report_charts_its_own_assessments_only(acme: dict[str, Any]) -> None:
