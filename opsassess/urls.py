@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from assessments.api.urls import router as assessments_router
 from catalog.api.urls import router as catalog_router
+from organisations.api.urls import root_router as organisations_router
 
 handler404 = "opsassess.core.views.not_found"
 handler500 = "opsassess.core.views.server_error"
@@ -14,7 +15,9 @@ admin.site.site_title = "opsassess"
 
 # One router, so the browsable root at /api/v1/ lists every resource.
 api = DefaultRouter()
-api.registry.extend(catalog_router.registry + assessments_router.registry)
+api.registry.extend(
+    catalog_router.registry + assessments_router.registry + organisations_router.registry
+)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -277,21 +277,6 @@ ROADMAP = OpenApiExample(
     },
     response_only=True,
 )
-KEY_CREATED = OpenApiExample(
-    "A new key",
-    value={
-        "prefix": "6CTmYhVa",
-        "name": "BI sync",
-        "scope": "organisation",
-        "organisation": "acme",
-        "created": "2026-11-27T06:54:47Z",
-        "expiry_date": None,
-        "last_used_at": None,
-        "revoked": False,
-        "key": "6CTmYhVa.PEWKaJSx1il3ygPBzCwR7llcmGuzQZLj",
-    },
-    response_only=True,
-)
 VALIDATION_ERROR = OpenApiExample(
     "An answer that does not fit",
     value={
@@ -424,9 +409,4 @@ CONSENSUS = OpenApiExample(
         "note": "Ops tickets are tracked in ServiceNow, not in the sprint backlog.",
     },
     request_only=True,
-)
-ORGANISATION_UPDATE = OpenApiExample(
-    "Roll up by the weakest unit",
-    request_only=True,
-    value={"portfolio_roll_up": "minimum"},
 )

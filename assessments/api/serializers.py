@@ -13,8 +13,7 @@ from assessments.models import (
     Questionnaire,
 )
 from assessments.services import AnswerInput
-from opsassess.core.api.serializers import StrictModelSerializer, StrictSerializer
-from organisations.models import Membership, Organisation
+from opsassess.core.api.serializers import StrictSerializer
 
 MAX_ANSWERS_PER_REQUEST = 500
 MAX_CHOICES_PER_ANSWER = 50
@@ -51,25 +50,6 @@ class QuestionnaireSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_versions(self, questionnaire: Questionnaire) -> list[int]:
         return [version.number for version in questionnaire.published_versions]
-
-
-class OrganisationSerializer(serializers.ModelSerializer):
-    role = serializers.SerializerMethodField(help_text="Your role in the organisation.")
-
-    class Meta:
-        model = Organisation
-        fields = ["slug", "name", "created_at", "role", "portfolio_roll_up"]
-        read_only_fields = ["created_at", "portfolio_roll_up"]
-
-    @extend_schema_field(serializers.ChoiceField(choices=Membership.Role.choices))
-    def get_role(self, organisation: Organisation) -> str | None:
-        return getattr(organisation, "my_role", None)
-
-
-class OrganisationCreateSerializer(StrictModelSerializer):
-    class Meta:
-        model = Organisation
-        fields = ["slug", "name"]
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -426,14 +406,6 @@ class AssessmentUpdateSerializer(StrictSerializer):
     )
 
 
-class OrganisationToolsSerializer(StrictSerializer):
-    tools = serializers.ListField(
-        child=serializers.SlugField(max_length=80),
-        max_length=500,
-        help_text="Slugs of the catalogue tools the organisation already uses.",
-    )
-
-
 class UnitReferenceSerializer(serializers.Serializer):
     uuid = serializers.UUIDField(help_text="The unit's stable identifier.")
     slug = serializers.CharField()
@@ -455,33 +427,6 @@ class HistoryEntrySerializer(serializers.Serializer):
         allow_null=True, help_text="The unit assessed; null: the organisation itself."
     )
 
-
-class APIKeySerializer(serializers.Serializer):
-    prefix = serializers.CharField(help_text="Public identifier: the part before the dot.")
-    name = serializers.CharField()
-    scope = serializers.CharField()
-    organisation = serializers.CharField(source="organisation.slug", allow_null=True, default=None)
-    created = serializers.DateTimeField()
-    expiry_date = serializers.DateTimeField(allow_null=True)
-    last_used_at = serializers.DateTimeField(allow_null=True)
-    revoked = serializers.BooleanField()
-
-
-class APIKeyCreateSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=50, help_text="What uses the key, e.g. 'BI sync'.")
-    expiry_date = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="Optional; the key stops working then."
-    )
-
-
-class APIKeyCreatedSerializer(APIKeySerializer):
-    key = serializers.CharField(
-        help_text="The secret, shown only in this response: store it now. "
-        "Send it as `Authorization: Api-Key <key>`."
-    )
-
-
-# --- respondents ------------------------------------------------------------------------------
 
 RESPONDENT_STATUSES = ["invited", "answering", "done"]
 ANSWER_STATUSES = ["derived", "consensus", "direct", "awaiting_facilitator", "unanswered"]
@@ -696,14 +641,4 @@ class ConsensusResponseSerializer(serializers.Serializer):
     answer = AnswerSerializer(
         allow_null=True,
         help_text="The assessment's answer to the question now (null: none can be derived).",
-    )
-
-
-class OrganisationUpdateSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200, required=False)
-    portfolio_roll_up = serializers.ChoiceField(
-        choices=Organisation._meta.get_field("portfolio_roll_up").choices,
-        required=False,
-        help_text="How the portfolio combines the units' percents into the organisation's: "
-        "their mean, their median, or the weakest unit's.",
     )

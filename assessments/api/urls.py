@@ -17,14 +17,12 @@ from assessments.api.roadmap import RoadmapView
 router = SimpleRouter()
 router.register("questionnaires", views.QuestionnaireViewSet, basename="questionnaire")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
-router.register("organisations", views.OrganisationViewSet, basename="organisation")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/logout-all/", views.LogoutAllView.as_view(), name="auth-logout-all"),
     path("scores/", ScoresView.as_view(), name="scores"),
-    path("keys/", views.StaffKeysView.as_view(), name="staff-keys"),
     path("assessments/<int:pk>/report/", ReportView.as_view(), name="assessment-report"),
     path("assessments/<int:pk>/radar.svg", RadarView.as_view(), name="assessment-radar"),
     path("assessments/<int:pk>/roadmap/", RoadmapView.as_view(), name="assessment-roadmap"),
@@ -49,6 +47,12 @@ urlpatterns = [
         "assessments/<int:pk>/consensus/<str:question_key>/",
         ConsensusView.as_view(),
         name="assessment-consensus",
+    ),
+    # An organisation's results over time (the organisation itself is organisations.api's).
+    re_path(
+        r"^organisations/(?P<slug>[-a-zA-Z0-9_]+)/history/$",
+        views.OrganisationHistoryView.as_view(),
+        name="organisation-history",
     ),
     # The portfolio across an organisation's units (slugs as the organisations router takes them).
     re_path(

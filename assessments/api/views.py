@@ -35,10 +35,8 @@ from assessments.models import (
 from opsassess.core import tokens
 from opsassess.core.api.errors import PreconditionRequired
 from organisations import access
-from organisations import services as organisation_services
 from organisations.access import Need
 from organisations.api.permissions import OrganisationPermission
-from organisations.models import OrganisationAPIKey
 
 CONFLICT = serializers.ConflictResponseSerializer
 FORBIDDEN = ErrorResponse403Serializer
@@ -625,84 +623,14 @@ class AssessmentViewSet(
         )
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["organisations"], summary="Organisations you belong to"),
-    retrieve=extend_schema(tags=["organisations"], summary="One of your organisations"),
-    create=extend_schema(
-        tags=["organisations"],
-        summary="Create an organisation (you become its owner)",
-        request=serializers.OrganisationCreateSerializer,
-        responses={201: serializers.OrganisationSerializer},
-    ),
-)
-@extend_validation_errors(["invalid", "required"], field_name="questionnaire", actions=["history"])
-@extend_validation_errors(["invalid"], field_name="unit", actions=["history"])
-class OrganisationViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+@extend_validation_errors(["invalid", "required"], field_name="questionnaire", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="unit", methods=["get"])
+class OrganisationHistoryView(APIView):
+    """An organisation's (or one unit's) submitted results over time: members who read
+    results (owners, editors, viewers)."""
+
     permission_classes = [OrganisationPermission]
-    organisation_needs = {
-        "retrieve": Need.MEMBER,
-        "tools:GET": Need.READ,
-        "tools:PUT": Need.EDIT,
-        "history": Need.READ,
-        "keys": Need.OWN,
-        "revoke_key": Need.OWN,
-        "partial_update": Need.OWN,
-    }
-    organisation_refusals = {
-        "tools:PUT": "Viewers cannot change the tools in use.",
-        "keys": "Only the organisation's owners manage API keys.",
-        "revoke_key": "Only the organisation's owners manage API keys.",
-        "partial_update": "Only the organisation's owners rename it or change its roll-up rule.",
-    }
-    serializer_class = serializers.OrganisationSerializer
-    lookup_field = "slug"
-    lookup_value_regex = "[-a-zA-Z0-9_]+"
-    search_fields = ["name", "slug"]
-    ordering_fields = ["name", "slug", "created_at"]
-    ordering = ["name", "slug"]
-
-    def get_queryset(self) -> QuerySet[Any]:
-        if getattr(self, "swagger_fake_view", False):
-            return selectors.Organisation.objects.none()
-        return access.member_organisations(self.request.user)
-
-    def get_object(self) -> Any:
-        # OrganisationPermission resolved it (with the caller's role) before the view ran.
-        organisation = self.request.organisation
-        organisation.my_role = self.request.role
-        return organisation
-
-    @extend_schema(
-        methods=["GET"],
-        tags=["organisations"],
-        summary="Catalogue tools the organisation already uses",
-        responses={200: serializers.OrganisationToolsSerializer, 403: FORBIDDEN},
-    )
-    @extend_schema(
-        methods=["PUT"],
-        tags=["organisations"],
-        summary="Replace the list of tools the organisation already uses",
-        description="Tools in use are never recommended again and are credited in the "
-        "explanation of recommendations made from then on.",
-        request=serializers.OrganisationToolsSerializer,
-        responses={200: serializers.OrganisationToolsSerializer, 403: FORBIDDEN},
-    )
-    @action(detail=True, methods=["get", "put"], filter_backends=[])
-    def tools(self, request: Request, slug: str | None = None) -> Response:
-        organisation = self.get_object()
-        if request.method == "PUT":
-            serializer = serializers.OrganisationToolsSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            organisation_services.organisation_set_tools(
-                organisation=organisation, tool_slugs=serializer.validated_data["tools"]
-            )
-        used = organisation.tool_uses.order_by("tool__slug").values_list("tool__slug", flat=True)
-        return Response({"tools": list(used)})
+    organisation_needs = {"get": Need.READ}
 
     @extend_schema(
         tags=["organisations"],
@@ -720,9 +648,8 @@ class OrganisationViewSet(
         ],
         responses={200: serializers.HistoryEntrySerializer(many=True), 403: FORBIDDEN},
     )
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def history(self, request: Request, slug: str | None = None) -> Response:
-        organisation = self.get_object()
+    def get(self, request: Request, slug: str) -> Response:
+        organisation = request.organisation
         unknown = set(request.query_params) - {"questionnaire", "unit", "format"}
         if unknown:
             raise exceptions.ValidationError(
@@ -765,111 +692,6 @@ class OrganisationViewSet(
                 }
             )
         return Response(rows)
-
-    @extend_schema(
-        methods=["GET"],
-        tags=["api keys"],
-        summary="The organisation's API keys (owners only)",
-        responses={200: serializers.APIKeySerializer(many=True), 403: FORBIDDEN},
-    )
-    @extend_schema(
-        methods=["POST"],
-        tags=["api keys"],
-        summary="Create a read-only scores key for the organisation (owners only)",
-        request=serializers.APIKeyCreateSerializer,
-        responses={201: serializers.APIKeyCreatedSerializer, 403: FORBIDDEN},
-        examples=[examples.KEY_CREATED],
-    )
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
-    def keys(self, request: Request, slug: str | None = None) -> Response:
-        organisation = self.get_object()
-        if request.method == "POST":
-            serializer = serializers.APIKeyCreateSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            key, secret = organisation_services.api_key_create(
-                organisation=organisation, created_by=request.user, **serializer.validated_data
-            )
-            body = serializers.APIKeySerializer(key).data | {"key": secret}
-            return Response(body, status=status.HTTP_201_CREATED)
-        keys = organisation.api_keys.select_related("organisation").order_by("-created")
-        return Response(serializers.APIKeySerializer(keys, many=True).data)
-
-    @extend_schema(
-        tags=["api keys"],
-        summary="Revoke an API key for good (owners only)",
-        request=None,
-        responses={204: None, 403: FORBIDDEN},
-    )
-    @action(
-        detail=True,
-        methods=["delete"],
-        filter_backends=[],
-        url_path=r"keys/(?P<prefix>[A-Za-z0-9]+)",
-    )
-    def revoke_key(self, request: Request, slug: str | None = None, prefix: str = "") -> Response:
-        organisation = self.get_object()
-        key = get_object_or_404(organisation.api_keys, prefix=prefix)
-        organisation_services.api_key_revoke(key=key)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = serializers.OrganisationCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        organisation = organisation_services.organisation_create(
-            owner=request.user, **serializer.validated_data
-        )
-        organisation = self.get_queryset().get(pk=organisation.pk)
-        return Response(
-            serializers.OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED
-        )
-
-    @extend_schema(
-        tags=["organisations"],
-        summary="Rename the organisation or change its portfolio roll-up rule (owners only)",
-        description="`portfolio_roll_up` decides how the portfolio combines the units' "
-        "percents into the organisation's: `mean`, `median` or `minimum` (the weakest unit). "
-        "Fields left out keep their value.",
-        request=serializers.OrganisationUpdateSerializer,
-        responses={200: serializers.OrganisationSerializer, 403: FORBIDDEN},
-        examples=[examples.ORGANISATION_UPDATE],
-    )
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = serializers.OrganisationUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        organisation = organisation_services.organisation_update(
-            organisation=self.get_object(), **serializer.validated_data
-        )
-        return Response(serializers.OrganisationSerializer(organisation).data)
-
-
-class StaffKeysView(APIView):
-    """Keys that read the scores of every organisation: staff only."""
-
-    permission_classes = [permissions.IsAdminUser]
-
-    @extend_schema(
-        tags=["api keys"],
-        summary="Keys for all organisations (staff only)",
-        responses={200: serializers.APIKeySerializer(many=True)},
-    )
-    def get(self, request: Request) -> Response:
-        keys = OrganisationAPIKey.objects.filter(organisation__isnull=True).order_by("-created")
-        return Response(serializers.APIKeySerializer(keys, many=True).data)
-
-    @extend_schema(
-        tags=["api keys"],
-        summary="Create a read-only scores key for all organisations (staff only)",
-        request=serializers.APIKeyCreateSerializer,
-        responses={201: serializers.APIKeyCreatedSerializer},
-    )
-    def post(self, request: Request) -> Response:
-        serializer = serializers.APIKeyCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        key, secret = organisation_services.api_key_create(
-            created_by=request.user, **serializer.validated_data
-        )
-        body = serializers.APIKeySerializer(key).data | {"key": secret}
-        return Response(body, status=status.HTTP_201_CREATED)
 
 
 # --- units in history and compare (issue 15) -------------------------------------------------

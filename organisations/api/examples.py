@@ -128,3 +128,23 @@ ACCEPTED = OpenApiExample(
     },
     response_only=True,
 )
+KEY_CREATED = OpenApiExample(
+    "A new key",
+    value={
+        "prefix": "6CTmYhVa",
+        "name": "BI sync",
+        "scope": "organisation",
+        "organisation": "acme",
+        "created": "2026-11-27T06:54:47Z",
+        "expiry_date": None,
+        "last_used_at": None,
+        "revoked": False,
+        "key": "6CTmYhVa.PEWKaJSx1il3ygPBzCwR7llcmGuzQZLj",
+    },
+    response_only=True,
+)
+ORGANISATION_UPDATE = OpenApiExample(
+    "Roll up by the weakest unit",
+    request_only=True,
+    value={"portfolio_roll_up": "minimum"},
+)

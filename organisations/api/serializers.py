@@ -12,13 +12,14 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from opsassess.core.api.serializers import StrictSerializer
+from opsassess.core.api.serializers import StrictModelSerializer, StrictSerializer
 from organisations import targets
 from organisations.models import (
     INVITATION_STATUSES,
     ROLE_DESCRIPTIONS,
     Invitation,
     Membership,
+    Organisation,
     Unit,
 )
 
@@ -274,4 +275,72 @@ class NotYoursSerializer(serializers.Serializer):
         many=True,
         help_text="`code`: invitation_not_yours (the invitation names another username or "
         "e-mail address), or permission_denied.",
+    )
+
+
+# --- the organisation itself, its tools in use and its API keys -----------------------------
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField(help_text="Your role in the organisation.")
+
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name", "created_at", "role", "portfolio_roll_up"]
+        read_only_fields = ["created_at", "portfolio_roll_up"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Membership.Role.choices))
+    def get_role(self, organisation: Organisation) -> str | None:
+        return getattr(organisation, "my_role", None)
+
+
+class OrganisationCreateSerializer(StrictModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name"]
+
+
+class OrganisationToolsSerializer(StrictSerializer):
+    tools = serializers.ListField(
+        child=serializers.SlugField(max_length=80),
+        max_length=500,
+        help_text="Slugs of the catalogue tools the organisation already uses.",
+    )
+
+
+class APIKeySerializer(serializers.Serializer):
+    prefix = serializers.CharField(help_text="Public identifier: the part before the dot.")
+    name = serializers.CharField()
+    scope = serializers.CharField()
+    organisation = serializers.CharField(source="organisation.slug", allow_null=True, default=None)
+    created = serializers.DateTimeField()
+    expiry_date = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked = serializers.BooleanField()
+
+
+class APIKeyCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=50, help_text="What uses the key, e.g. 'BI sync'.")
+    expiry_date = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Optional; the key stops working then."
+    )
+
+
+class APIKeyCreatedSerializer(APIKeySerializer):
+    key = serializers.CharField(
+        help_text="The secret, shown only in this response: store it now. "
+        "Send it as `Authorization: Api-Key <key>`."
+    )
+
+
+# --- respondents ------------------------------------------------------------------------------
+
+
+class OrganisationUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    portfolio_roll_up = serializers.ChoiceField(
+        choices=Organisation._meta.get_field("portfolio_roll_up").choices,
+        required=False,
+        help_text="How the portfolio combines the units' percents into the organisation's: "
+        "their mean, their median, or the weakest unit's.",
     )
