@@ -53,6 +53,11 @@ needs_chromium = pytest.mark.skipif(
 webdriver = pytest.importorskip(
     "selenium.webdriver", reason="Selenium is not installed: pip install selenium==4.51.0"
 )
+from selenium.common.exceptions import (  # noqa: E402
+    JavascriptException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as shown  # noqa: E402
@@ -113,15 +118,37 @@ def save_page(driver: Any, name: str, css: str | None = None) -> Path:
     return path
 
 
+# An element found on the page being left can vanish while it is checked: Chromium then says
+# "stale element" or "Node with given id does not belong to the document". Waiting goes on
+# (a real absence still ends in a TimeoutException naming what was awaited).
+_LEAVING = (StaleElementReferenceException, JavascriptException, WebDriverException)
+
+
 def visible(driver: Any, css: str, timeout: int = 15) -> Any:
-    return WebDriverWait(driver, timeout).until(
-        shown.visibility_of_element_located((By.CSS_SELECTOR, css))
+    return WebDriverWait(driver, timeout, ignored_exceptions=_LEAVING).until(
+        shown.visibility_of_element_located((By.CSS_SELECTOR, css)),
+        f"nothing visible matches {css!r}",
+    )
+
+
+def etag(driver: Any) -> str:
+    """The ETag the answer page holds now (each completed autosave hands it a new one)."""
+    return str(driver.find_element(By.ID, "etag").get_attribute("value"))
+
+
+def saved_since(driver: Any, before: str) -> None:
+    """Wait for an autosave to complete: the page's ETag moves on from `before`. Only then may
+    a test read the database: reading the in-memory SQLite test database while the live
+    server writes it makes the server's write fail with "database table is locked"."""
+    WebDriverWait(driver, 15, ignored_exceptions=_LEAVING).until(
+        lambda current: etag(current) != before, "no save completed"
     )
 
 
 def wait_text(driver: Any, css: str, text: str) -> None:
-    WebDriverWait(driver, 15).until(
-        shown.text_to_be_present_in_element((By.CSS_SELECTOR, css), text)
+    WebDriverWait(driver, 15, ignored_exceptions=_LEAVING).until(
+        shown.text_to_be_present_in_element((By.CSS_SELECTOR, css), text),
+        f"{css!r} never showed {text!r}",
     )
 
 

@@ -28,11 +28,12 @@ from tests.browser import (
     ROOT,
     By,
     Keys,
-    WebDriverWait,
     chromium,
+    etag,
     needs_chromium,
     page_errors,
     save_page,
+    saved_since,
     step,
     visible,
     wait_text,
@@ -92,8 +93,7 @@ def sign_in_with_the_keyboard(driver: Any, url: str) -> None:
     # The username field has the focus; Tab leads to the password, Enter signs in.
     driver.switch_to.active_element.send_keys("admin", Keys.TAB)
     driver.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
-    visible(driver, "h1")
-    assert driver.find_element(By.TAG_NAME, "h1").text == "My assessments"
+    wait_text(driver, "h1", "My assessments")  # the next page, not the sign-in form's
     # The first Tab stop of a page is the skip link, shown when focused; it leads to main.
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
     focused = driver.switch_to.active_element
@@ -138,10 +138,10 @@ def test_a_member_answers_submits_and_reads_the_result_in_chromium(
     assert radio.value_of_css_property("outline-style") != "none"
     radio.send_keys(Keys.SPACE)
     wait_text(browser, "#status-plan-backlog-traceability", "Saved at")
+    before = etag(browser)
     browser.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
-    WebDriverWait(browser, 15).until(
-        lambda _: (a := stored(draft, "plan-backlog-traceability")) and a.choices == ["ad-hoc-list"]
-    )
+    saved_since(browser, before)
+    assert stored(draft, "plan-backlog-traceability").choices == ["ad-hoc-list"]
     # A number is saved when the field is left; the page's count follows.
     number = browser.find_element(By.ID, "id_q-plan-shared-slos-number")
     number.send_keys("45", Keys.TAB)
@@ -150,13 +150,17 @@ def test_a_member_answers_submits_and_reads_the_result_in_chromium(
     wait_text(browser, "#overall-progress", "2 of 22 questions answered")
     # A comment and evidence link, opened from their disclosure.
     browser.find_element(By.CSS_SELECTOR, "#q-plan-shared-slos summary").click()
-    browser.find_element(By.ID, "id_q-plan-shared-slos-comment").send_keys("Two SLOs so far")
+    before = etag(browser)
+    browser.find_element(By.ID, "id_q-plan-shared-slos-comment").send_keys(
+        "Two SLOs so far", Keys.TAB
+    )
+    saved_since(browser, before)
+    before = etag(browser)
     browser.find_element(By.ID, "id_q-plan-shared-slos-evidence_url").send_keys(
         "https://wiki.example.com/slos", Keys.TAB
     )
-    WebDriverWait(browser, 15).until(
-        lambda _: stored(draft, "plan-shared-slos").evidence_url == "https://wiki.example.com/slos"
-    )
+    saved_since(browser, before)
+    assert stored(draft, "plan-shared-slos").evidence_url == "https://wiki.example.com/slos"
     assert stored(draft, "plan-shared-slos").comment == "Two SLOs so far"
     # A refused value: the reason next to the question, nothing stored. (Typed over the
     # old value: emptying the field first would save an empty answer, as it should.)
