@@ -800,6 +800,7 @@ def disagreement_in_words(
         row["required"] = key in required
         for count in row["distribution"]:
             count["share"] = round(100 * count["count"] / given)
+        row["given"] = [count for count in row["distribution"] if count["count"]]
     by_section: dict[str, list[dict[str, Any]]] = {}
     for row in view["questions"]:
         by_section.setdefault(row["section"], []).append(row)

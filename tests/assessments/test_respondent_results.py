@@ -151,6 +151,7 @@ def test_the_admin_page_of_a_draft_shows_where_the_respondents_stand_so_far(
     # practice: absent / partly / fully scored 0, 50 and 100 percent of the maximum
     row = text[text.index("Do changes go through review?") :].split("</tr>")[0]
     assert "100 points (0% to 100%)" in row
+    assert "<td>Never: 1; Sometimes: 1; Always: 1</td>" in row
     assert "derived from the respondents' answers" in row
     # coverage: 60 / 60 / 60, no disagreement to show
     table = text[text.index('id="team-view"') :].split("</table>")[0]
