@@ -8,7 +8,6 @@ not meet answers 403 with the reason (organisations.access holds the rules).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet
@@ -82,5 +81,5 @@ def team_assessment(
     it): answering an assessment gives no access to the others' answers, so a respondent who
     reads it gets 403 with `message` here."""
     found = assessment(request, pk, need, queryset=queryset, message=message)
-    dataclasses.replace(request.access, respondent=False).require(need, message)
+    request.access.as_member().require(need, message)
     return found

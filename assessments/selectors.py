@@ -76,6 +76,11 @@ class VersionTree:
         """The scoring rules of this version, built once per loaded tree."""
         return _build_scoring_model(self)
 
+    @cached_property
+    def required_count(self) -> int:
+        """How many questions must be answered before a submit (or a respondent is done)."""
+        return sum(1 for question in self.questions if question.required)
+
     def questions_in_order(self) -> list[Question]:
         """Questions in the order a form shows them: depth first through the tree."""
         return list(self._questions_in_order)

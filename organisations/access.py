@@ -19,6 +19,7 @@ it); the rules of what each need admits live here only.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +66,7 @@ class Access:
     answer it)."""
 
     organisation: Organisation
-    role: str | None  # None: no membership (a respondent invited to one assessment only)
+    role: str | None  # None: no membership
     respondent: bool = False
 
     def allows(self, need: Need) -> bool:
@@ -80,6 +81,12 @@ class Access:
         if not self.allows(need):
             raise PermissionDenied(message or _REFUSALS[need])
         return self
+
+    def as_member(self) -> Access:
+        """What the role alone allows, without the respondent's place: the team that runs an
+        assessment (owners, editors, viewers) reads its respondents' answers; someone who
+        only answers it does not."""
+        return dataclasses.replace(self, respondent=False)
 
     @property
     def can_edit(self) -> bool:

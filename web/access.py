@@ -7,7 +7,6 @@ shape: an assessment paired with what the caller may do to it.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -59,11 +58,14 @@ class Access:
     def reads_team(self) -> bool:
         """Whether the caller reads the assessment as its organisation's team (owners,
         editors, viewers), not only as someone answering it."""
-        return _of_team(self.access)
+        return self.access.as_member().allows(Need.READ)
 
     def require_edit(self) -> None:
         """403 unless the caller may change the assessment's own answers."""
-        self.access.require(Need.EDIT, "Viewers can read this assessment but not change it.")
+        self.access.require(Need.EDIT, VIEWERS_READ_ONLY)
+
+
+VIEWERS_READ_ONLY = "Viewers can read this assessment but not change it."
 
 
 def assessments(user: User) -> QuerySet[Assessment]:
@@ -117,7 +119,7 @@ def assessment(
         pk,
         Need.EDIT if edit else Need.READ,
         queryset=queryset,
-        message="Viewers can read this assessment but not change it.",
+        message=VIEWERS_READ_ONLY,
     )
     return Access(found, request.access)
 
@@ -145,9 +147,7 @@ def team_assessment(request: HttpRequest, pk: int, *, edit: bool = False) -> Acc
         pk,
         Need.EDIT if edit else Need.READ,
         queryset=selectors.assessments_for(request.user),
-        message="Viewers can read this assessment but not change it."
-        if edit
-        else assessment_access.TEAM_ONLY,
+        message=VIEWERS_READ_ONLY if edit else assessment_access.TEAM_ONLY,
     )
     return Access(found, request.access)
 
@@ -156,10 +156,4 @@ def reads_team(request: HttpRequest) -> bool:
     """Whether the caller, whose access to an assessment is resolved on this request, is of
     the team that runs it (team_assessment() would let them read)."""
     kept = getattr(request, "access", None)
-    return kept is not None and _of_team(kept)
-
-
-def _of_team(kept: access.Access) -> bool:
-    """The team's rule (assessments.access.team_assessment): reading without counting a
-    respondent's place."""
-    return dataclasses.replace(kept, respondent=False).allows(Need.READ)
+    return kept is not None and kept.as_member().allows(Need.READ)

@@ -71,10 +71,6 @@ class NoteForm(forms.Form):
 # --- the team -----------------------------------------------------------------------------
 
 
-def _required(tree: selectors.VersionTree) -> int:
-    return sum(1 for question in tree.questions if question.required)
-
-
 def _name(respondent: Respondent) -> str:
     """Who a respondent is: their username, or whom the invitation names until accepted."""
     if respondent.user is not None:
@@ -86,7 +82,7 @@ def _name(respondent: Respondent) -> str:
 def _team_context(found: access.Access, form: RespondentForm | None = None) -> dict[str, Any]:
     assessment = found.assessment
     tree = selectors.version_tree(assessment.version)
-    required = _required(tree)
+    required = tree.required_count
     rows = []
     for respondent in selectors.respondents_of(assessment):
         rows.append(

@@ -107,10 +107,6 @@ def due_text(due_on: date | None, today: date) -> dict[str, Any]:
     return {"state": "later", "text": f"Due on {day}"}
 
 
-def _required(tree: selectors.VersionTree) -> int:
-    return sum(1 for question in tree.questions if question.required)
-
-
 def to_answer(user: Any, assessments: list[Assessment]) -> list[dict[str, Any]]:
     """The drafts among `assessments` (read through web.access.assessments) that the user
     answers, with their own progress and deadline, soonest due first: one query, none when
@@ -126,7 +122,7 @@ def to_answer(user: Any, assessments: list[Assessment]) -> list[dict[str, Any]]:
         if place is None:  # taken away between the two queries
             continue
         tree = selectors.version_tree(assessment.version)
-        required = _required(tree)
+        required = tree.required_count
         rows.append(
             {
                 "assessment": assessment,
@@ -168,7 +164,7 @@ def done(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(NOT_A_RESPONDENT)
     mine = answering(request, found)
     overall, per_page = mine.progress()
-    status = selectors.respondent_status(mine.source.respondent, _required(mine.tree))
+    status = selectors.respondent_status(mine.source.respondent, mine.tree.required_count)
     context = {
         "assessment": found.assessment,
         "respondent": mine.source.respondent,

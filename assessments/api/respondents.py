@@ -117,7 +117,7 @@ class RespondentsView(mixins.ListModelMixin, _AssessmentPartView, GenericAPIView
 
     def get_serializer_context(self) -> dict[str, Any]:
         tree = getattr(self, "tree", None)
-        required = sum(1 for q in tree.questions if q.required) if tree is not None else 0
+        required = tree.required_count if tree is not None else 0
         return {**super().get_serializer_context(), "required": required}
 
     @extend_schema(
@@ -169,7 +169,7 @@ class RespondentsView(mixins.ListModelMixin, _AssessmentPartView, GenericAPIView
             **serializer.validated_data,
         )
         tree = selectors.version_tree(assessment.version)
-        required = sum(1 for q in tree.questions if q.required)
+        required = tree.required_count
         shown = selectors.respondents_of(assessment).get(pk=added.respondent.pk)
         body = dict(serializers.RespondentSerializer(shown, context={"required": required}).data)
         invitation = added.invitation
